@@ -1,0 +1,61 @@
+import { randomUUID } from "node:crypto";
+import type { Deps } from "../common/deps";
+import { badInput, conflict, unauthenticated } from "../common/errors";
+import { Member } from "../members/member.entity";
+import type { SignUpInput } from "./auth.inputs";
+import { DUMMY_HASH, hashPassword, verifyPassword } from "./password";
+import { signToken } from "./token";
+
+/** Sign-up and log-in; the only operations open without a token. */
+export class AuthService {
+  constructor(private readonly deps: Deps) {}
+
+  async signUp(input: SignUpInput): Promise<{ token: string; member: Member }> {
+    const name = input.name.trim();
+    if (!name) throw badInput("name must not be empty.", "name");
+    const email = normalizeEmail(input.email);
+    const passwordHash = await hashPassword(input.password);
+    const member = await this.deps.queue.transaction(async (em) => {
+      if (await em.exists(Member, { where: { email } })) {
+        throw conflict("An account with this email already exists.");
+      }
+      const m = em.create(Member, {
+        id: randomUUID(),
+        name,
+        email,
+        passwordHash,
+        headline: blankToNull(input.headline),
+        employer: blankToNull(input.employer),
+        industry: blankToNull(input.industry),
+        school: blankToNull(input.school),
+        createdAt: this.deps.clock.now(),
+      });
+      await em.insert(Member, m);
+      return m;
+    });
+    return { token: this.tokenFor(member.id), member };
+  }
+
+  /** Same answer, and about the same time, whether the email is unknown or the password wrong. */
+  async logIn(email: string, password: string): Promise<{ token: string; member: Member }> {
+    const member = await this.deps.dataSource
+      .getRepository(Member)
+      .findOneBy({ email: normalizeEmail(email) });
+    const ok = await verifyPassword(password, member?.passwordHash ?? DUMMY_HASH);
+    if (!member || !ok) throw unauthenticated("Wrong email or password.");
+    return { token: this.tokenFor(member.id), member };
+  }
+
+  private tokenFor(memberId: string): string {
+    return signToken(memberId, this.deps.config.jwtSecret, this.deps.config.jwtExpiresIn);
+  }
+}
+
+export function normalizeEmail(email: string): string {
+  return email.trim().toLowerCase();
+}
+
+function blankToNull(value: string | null | undefined): string | null {
+  const trimmed = value?.trim();
+  return trimmed ? trimmed : null;
+}

@@ -1,0 +1,83 @@
+import type { EntityManager } from "typeorm";
+import type { Deps } from "../common/deps";
+import { badInput, notFound } from "../common/errors";
+import type { ConnectionService } from "../connections/connection.service";
+import { InvitationRecord, pairKeyOf } from "../invitations/invitation.entity";
+import { OPEN_STATUSES } from "../invitations/lifecycle";
+import { Member } from "../members/member.entity";
+import { BlockRecord } from "./block.entity";
+
+/** Blocking: total and silent. Nothing is stored for or published to the blocked member. */
+export class BlockService {
+  constructor(
+    private readonly deps: Deps,
+    private readonly connections: ConnectionService,
+  ) {}
+
+  /** Whether either member blocked the other. */
+  async between(em: EntityManager, a: string, b: string): Promise<boolean> {
+    return em.exists(BlockRecord, {
+      where: [
+        { blockerId: a, blockedId: b },
+        { blockerId: b, blockedId: a },
+      ],
+    });
+  }
+
+  /**
+   * Blocks `targetId`: the connection ends and every open invitation of the pair closes, in
+   * one transaction. Someone who blocked the viewer does not exist for the viewer: NOT_FOUND,
+   * exactly as for an unknown id.
+   */
+  block(viewerId: string, targetId: string): Promise<boolean> {
+    if (viewerId === targetId) throw badInput("You cannot block yourself.", "id");
+    return this.deps.queue.transaction(async (em) => {
+      await this.requireVisible(em, viewerId, targetId);
+      await em
+        .createQueryBuilder()
+        .insert()
+        .into(BlockRecord)
+        .values({ blockerId: viewerId, blockedId: targetId, createdAt: this.deps.clock.now() })
+        .orIgnore()
+        .execute();
+      await this.connections.disconnect(em, viewerId, targetId);
+      await em
+        .createQueryBuilder()
+        .update(InvitationRecord)
+        .set({ status: "CLOSED_BY_BLOCK", respondedAt: this.deps.clock.now() })
+        .where("pairKey = :key AND status IN (:...open)", {
+          key: pairKeyOf(viewerId, targetId),
+          open: OPEN_STATUSES,
+        })
+        .execute();
+      return true;
+    });
+  }
+
+  /** Lifts the viewer's block; false when the viewer had none on them. */
+  unblock(viewerId: string, targetId: string): Promise<boolean> {
+    return this.deps.queue.transaction(async (em) => {
+      const result = await em.delete(BlockRecord, { blockerId: viewerId, blockedId: targetId });
+      if ((result.affected ?? 0) > 0) return true;
+      await this.requireVisible(em, viewerId, targetId);
+      return false;
+    });
+  }
+
+  /** The members the viewer blocked, most recent first. */
+  async blockedBy(viewerId: string): Promise<string[]> {
+    const rows = await this.deps.dataSource.getRepository(BlockRecord).find({
+      where: { blockerId: viewerId },
+      order: { createdAt: "DESC", blockedId: "ASC" },
+    });
+    return rows.map((r) => r.blockedId);
+  }
+
+  private async requireVisible(em: EntityManager, viewerId: string, targetId: string) {
+    const exists = await em.exists(Member, { where: { id: targetId } });
+    const blockedMe = await em.exists(BlockRecord, {
+      where: { blockerId: targetId, blockedId: viewerId },
+    });
+    if (!exists || blockedMe) throw notFound("Member");
+  }
+}

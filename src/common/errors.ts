@@ -1,0 +1,42 @@
+import { GraphQLError } from "graphql";
+
+/**
+ * Every error code the API answers with (`extensions.code`), listed once.
+ * Apollo Server adds its own codes for parse and validation failures
+ * (GRAPHQL_PARSE_FAILED, GRAPHQL_VALIDATION_FAILED, BAD_REQUEST).
+ */
+export const ErrorCode = {
+  /** No valid token, or wrong credentials at logIn. Raised by the context and auth. */
+  UNAUTHENTICATED: "UNAUTHENTICATED",
+  /** An argument failed validation; `extensions.field` names it when there is one. */
+  BAD_USER_INPUT: "BAD_USER_INPUT",
+  /** The id does not exist for this viewer: absent, not theirs, or hidden by a block. */
+  NOT_FOUND: "NOT_FOUND",
+  /** The action clashes with the current state: duplicate, already answered, cooldown. */
+  CONFLICT: "CONFLICT",
+  /** The recipient only accepts invitations that give their email address. */
+  EMAIL_REQUIRED: "EMAIL_REQUIRED",
+  /** A limit was reached; `extensions.retryAfter` says how many seconds to wait. */
+  RATE_LIMITED: "RATE_LIMITED",
+  /** Anything unexpected; the message is masked in production. */
+  INTERNAL_SERVER_ERROR: "INTERNAL_SERVER_ERROR",
+} as const;
+export type ErrorCode = (typeof ErrorCode)[keyof typeof ErrorCode];
+
+/** The one error class the services throw; Apollo and graphql-ws serialise it as is. */
+export class AppError extends GraphQLError {
+  constructor(code: ErrorCode, message: string, extensions: Record<string, unknown> = {}) {
+    super(message, { extensions: { code, ...extensions } });
+  }
+}
+
+export const unauthenticated = (message = "You must be logged in.") =>
+  new AppError(ErrorCode.UNAUTHENTICATED, message);
+
+export const badInput = (message: string, field?: string) =>
+  new AppError(ErrorCode.BAD_USER_INPUT, message, field ? { field } : {});
+
+export const notFound = (what: string) => new AppError(ErrorCode.NOT_FOUND, `${what} not found.`);
+
+export const conflict = (message: string, extensions: Record<string, unknown> = {}) =>
+  new AppError(ErrorCode.CONFLICT, message, extensions);

@@ -1,0 +1,99 @@
+import { ClassType, Field, Int, ObjectType } from "type-graphql";
+import { badInput } from "./errors";
+
+/** Relay page info. */
+@ObjectType({ description: "Where a page sits in its list." })
+export class PageInfo {
+  @Field({ description: "Whether more items follow this page." })
+  hasNextPage: boolean;
+
+  @Field(() => String, { nullable: true, description: "Cursor of the last item on this page." })
+  endCursor: string | null;
+}
+
+/** The parts of a connection shared by every list: edges, page info, total. */
+export function ConnectionType<T extends object>(node: ClassType<T>, name: string) {
+  @ObjectType(`${name}Edge`, { description: `One ${name} in a list, with its cursor.` })
+  class Edge {
+    @Field({ description: "Opaque cursor: pass it as `after` to continue after this item." })
+    cursor: string;
+
+    @Field(() => node, { description: "The item." })
+    node: T;
+  }
+
+  @ObjectType(`${name}Connection`, { description: `A page of ${name} items (Relay connection).` })
+  class Connection {
+    @Field(() => [Edge], { description: "The items of this page, in order." })
+    edges: Edge[];
+
+    @Field(() => PageInfo, { description: "Where this page sits in the list." })
+    pageInfo: PageInfo;
+
+    @Field(() => Int, { description: "How many items the whole list holds." })
+    totalCount: number;
+  }
+  return Connection;
+}
+
+export interface Page<T> {
+  edges: { cursor: string; node: T }[];
+  pageInfo: PageInfo;
+  totalCount: number;
+}
+
+/** Checks `first` against the configured range; `undefined` means the default. */
+export function pageSize(first: number | null | undefined, dflt: number, max: number): number {
+  if (first === undefined || first === null) return dflt;
+  if (!Number.isInteger(first) || first < 1 || first > max) {
+    throw badInput(`first must be between 1 and ${max}.`, "first");
+  }
+  return first;
+}
+
+/** Encodes a keyset position (sort value + id) as an opaque cursor. */
+export function encodeCursor(parts: (string | number)[]): string {
+  return Buffer.from(JSON.stringify(parts)).toString("base64url");
+}
+
+/**
+ * Decodes a cursor made by `encodeCursor` with `n` parts of the given kinds; anything else is
+ * BAD_USER_INPUT (never a 500).
+ */
+export function decodeCursor(
+  cursor: string | null | undefined,
+  kinds: ("string" | "number")[],
+): (string | number)[] | null {
+  if (cursor === undefined || cursor === null) return null;
+  try {
+    const parts: unknown = JSON.parse(Buffer.from(cursor, "base64url").toString("utf8"));
+    if (
+      Array.isArray(parts) &&
+      parts.length === kinds.length &&
+      parts.every((p, i) => typeof p === kinds[i] && (typeof p !== "number" || Number.isFinite(p)))
+    ) {
+      return parts as (string | number)[];
+    }
+  } catch {
+    // fall through to the error below
+  }
+  throw badInput("after is not a valid cursor.", "after");
+}
+
+/** Builds a page from `size + 1` fetched rows (the extra one only tells whether more follow). */
+export function toPage<R, T>(
+  rows: R[],
+  size: number,
+  totalCount: number,
+  cursorOf: (row: R) => string,
+  nodeOf: (row: R) => T,
+): Page<T> {
+  const hasNextPage = rows.length > size;
+  const items = rows.slice(0, size);
+  const edges = items.map((r) => ({ cursor: cursorOf(r), node: nodeOf(r) }));
+  return {
+    edges,
+    pageInfo: { hasNextPage, endCursor: edges.length ? edges[edges.length - 1].cursor : null },
+    totalCount,
+  };
+}

@@ -1,0 +1,36 @@
+import type { AppPubSub, Topics } from "./pubsub";
+
+/**
+ * Subscribes to a per-member topic and starts listening at once. The pubsub's own iterator
+ * only registers its listener on the first `next()`, which graphql-ws calls after the
+ * operation is set up; an event published in between would be lost.
+ */
+export function eagerSubscribe<K extends keyof Topics>(
+  pubSub: AppPubSub,
+  topic: K,
+  memberId: string,
+): AsyncIterableIterator<Topics[K][1]> {
+  const iterable = (pubSub.subscribe as (t: string, id: string) => AsyncIterable<Topics[K][1]>)(
+    topic,
+    memberId,
+  );
+  const it = iterable[Symbol.asyncIterator]();
+  let first: Promise<IteratorResult<Topics[K][1]>> | null = it.next();
+  return {
+    next() {
+      if (first) {
+        const f = first;
+        first = null;
+        return f;
+      }
+      return it.next();
+    },
+    return(value?: unknown) {
+      first = null;
+      return it.return ? it.return(value) : Promise.resolve({ done: true, value: undefined });
+    },
+    [Symbol.asyncIterator]() {
+      return this;
+    },
+  };
+}

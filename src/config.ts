@@ -1,0 +1,91 @@
+import { randomBytes } from "node:crypto";
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { dirname, join } from "node:path";
+
+/** Everything the server reads from the environment, checked once at start-up. */
+export interface Config {
+  port: number;
+  host: string;
+  /** SQLite file; its folder also keeps the generated development JWT secret. */
+  sqlitePath: string;
+  production: boolean;
+  jwtSecret: string;
+  /** A `jsonwebtoken` duration such as `7d` or `12h`. */
+  jwtExpiresIn: string;
+  /** How long a sender waits to invite the same member again after a withdraw or a decline. */
+  cooldownMs: number;
+  noteMaxLength: number;
+  responseMaxLength: number;
+  pageDefault: number;
+  pageMax: number;
+  /** Largest accepted request body (an `express.json` limit such as `100kb`). */
+  bodyLimit: string;
+}
+
+const DAY_MS = 24 * 60 * 60 * 1000;
+
+/** Thrown for a bad environment value: the server refuses to start instead of guessing. */
+export class ConfigError extends Error {}
+
+/**
+ * Reads and validates the configuration from `env` (default `process.env`).
+ * In development a missing JWT_SECRET is generated once and kept beside the SQLite file;
+ * in production it is required.
+ */
+export function loadConfig(env: Record<string, string | undefined> = process.env): Config {
+  const production = env.NODE_ENV === "production";
+  const sqlitePath = env.SQLITE_PATH || "./data/invitations.sqlite";
+  const config: Config = {
+    port: int(env, "PORT", 4000, 0, 65535),
+    host: env.HOST || "0.0.0.0",
+    sqlitePath,
+    production,
+    jwtSecret: env.JWT_SECRET || "",
+    jwtExpiresIn: env.JWT_EXPIRES_IN || "7d",
+    cooldownMs: int(env, "INVITATION_COOLDOWN_DAYS", 21, 0, 3650) * DAY_MS,
+    noteMaxLength: int(env, "NOTE_MAX_LENGTH", 300, 1, 10_000),
+    responseMaxLength: int(env, "RESPONSE_MAX_LENGTH", 500, 1, 10_000),
+    pageDefault: int(env, "PAGE_SIZE_DEFAULT", 20, 1, 1000),
+    pageMax: int(env, "PAGE_SIZE_MAX", 100, 1, 1000),
+    bodyLimit: env.BODY_LIMIT || "100kb",
+  };
+  if (!/^\d+\s*(ms|s|m|h|d|w|y)?$/.test(config.jwtExpiresIn)) {
+    throw new ConfigError(`JWT_EXPIRES_IN must look like 7d or 12h, got "${config.jwtExpiresIn}"`);
+  }
+  if (config.pageDefault > config.pageMax) {
+    throw new ConfigError("PAGE_SIZE_DEFAULT must not exceed PAGE_SIZE_MAX");
+  }
+  if (!config.jwtSecret) {
+    if (production) throw new ConfigError("JWT_SECRET is required when NODE_ENV=production");
+    config.jwtSecret = developmentSecret(sqlitePath);
+  } else if (production && config.jwtSecret.length < 32) {
+    throw new ConfigError("JWT_SECRET must have at least 32 characters in production");
+  }
+  return config;
+}
+
+function int(
+  env: Record<string, string | undefined>,
+  name: string,
+  fallback: number,
+  min: number,
+  max: number,
+): number {
+  const raw = env[name];
+  if (raw === undefined || raw === "") return fallback;
+  const value = Number(raw);
+  if (!Number.isInteger(value) || value < min || value > max) {
+    throw new ConfigError(`${name} must be an integer from ${min} to ${max}, got "${raw}"`);
+  }
+  return value;
+}
+
+/** A random secret generated once per data folder, so tokens survive restarts in development. */
+function developmentSecret(sqlitePath: string): string {
+  const file = join(dirname(sqlitePath), "jwt-secret");
+  if (existsSync(file)) return readFileSync(file, "utf8").trim();
+  mkdirSync(dirname(file), { recursive: true });
+  const secret = randomBytes(32).toString("hex");
+  writeFileSync(file, secret + "\n", { mode: 0o600 });
+  return secret;
+}

@@ -1,0 +1,33 @@
+import { Arg, Ctx, ID, Int, Mutation, Query, Resolver } from "type-graphql";
+import { requireViewer } from "../common/viewer";
+import type { Context } from "../context";
+import { MemberConnection } from "../members/member.types";
+import { MemberResolver } from "../members/member.resolver";
+
+@Resolver()
+export class ConnectionResolver {
+  private readonly members = new MemberResolver();
+
+  @Query(() => MemberConnection, { description: "The viewer's connections, newest first." })
+  async connections(
+    @Ctx() ctx: Context,
+    @Arg("first", () => Int, { nullable: true, description: "Page size (default 20, max 100)." })
+    first?: number,
+    @Arg("after", () => String, { nullable: true, description: "Cursor to continue after." })
+    after?: string,
+  ) {
+    const page = await ctx.services.connections.list(requireViewer(ctx), first, after);
+    return this.members.loadMembers(page, ctx);
+  }
+
+  @Mutation(() => Boolean, {
+    description:
+      "Ends the connection with a member: true when it ended, false when there was none. Silent.",
+  })
+  async removeConnection(
+    @Arg("memberId", () => ID, { description: "The connected member." }) memberId: string,
+    @Ctx() ctx: Context,
+  ): Promise<boolean> {
+    return ctx.services.connections.remove(requireViewer(ctx), memberId);
+  }
+}

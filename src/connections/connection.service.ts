@@ -1,0 +1,72 @@
+import type { EntityManager } from "typeorm";
+import type { Deps } from "../common/deps";
+import { decodeCursor, encodeCursor, pageSize, toPage } from "../common/pagination";
+import { ConnectionRecord } from "./connection.entity";
+
+/** First-degree connections, stored as two rows each so either side is an index lookup. */
+export class ConnectionService {
+  constructor(private readonly deps: Deps) {}
+
+  /** Connects two members inside the caller's transaction; a connection that exists stays. */
+  async connect(em: EntityManager, a: string, b: string): Promise<void> {
+    const createdAt = this.deps.clock.now();
+    await em
+      .createQueryBuilder()
+      .insert()
+      .into(ConnectionRecord)
+      .values([
+        { memberId: a, otherId: b, createdAt },
+        { memberId: b, otherId: a, createdAt },
+      ])
+      .orIgnore()
+      .execute();
+  }
+
+  /** Ends a connection inside the caller's transaction; returns whether there was one. */
+  async disconnect(em: EntityManager, a: string, b: string): Promise<boolean> {
+    const result = await em.delete(ConnectionRecord, [
+      { memberId: a, otherId: b },
+      { memberId: b, otherId: a },
+    ]);
+    return (result.affected ?? 0) > 0;
+  }
+
+  async areConnected(em: EntityManager, a: string, b: string): Promise<boolean> {
+    return em.exists(ConnectionRecord, { where: { memberId: a, otherId: b } });
+  }
+
+  /** `removeConnection`: true when a connection ended, false when there was none. */
+  remove(viewerId: string, otherId: string): Promise<boolean> {
+    return this.deps.queue.transaction((em) => this.disconnect(em, viewerId, otherId));
+  }
+
+  /** A member's connections, newest first; returns member ids (the resolver loads them). */
+  async list(memberId: string, first?: number | null, after?: string | null) {
+    const { pageDefault, pageMax } = this.deps.config;
+    const size = pageSize(first, pageDefault, pageMax);
+    const cursor = decodeCursor(after, ["number", "string"]);
+    const qb = this.deps.dataSource
+      .getRepository(ConnectionRecord)
+      .createQueryBuilder("c")
+      .where("c.memberId = :memberId", { memberId });
+    const totalCount = await qb.clone().getCount();
+    if (cursor) {
+      qb.andWhere("(c.createdAt < :t OR (c.createdAt = :t AND c.otherId < :id))", {
+        t: new Date(cursor[0]),
+        id: cursor[1],
+      });
+    }
+    const rows = await qb
+      .orderBy("c.createdAt", "DESC")
+      .addOrderBy("c.otherId", "DESC")
+      .take(size + 1)
+      .getMany();
+    return toPage(
+      rows,
+      size,
+      totalCount,
+      (r) => encodeCursor([r.createdAt.getTime(), r.otherId]),
+      (r) => r.otherId,
+    );
+  }
+}

@@ -1,0 +1,61 @@
+import { Column, Entity, Index, JoinColumn, ManyToOne, PrimaryColumn } from "typeorm";
+import { Member } from "../members/member.entity";
+import type { StoredStatus } from "./lifecycle";
+
+/**
+ * A stored invitation. Its GraphQL shape is `Invitation` (invitation.types.ts), always built
+ * through `viewAs`, because what each party may see differs from what is stored.
+ */
+@Entity("invitation")
+// Rule 5: at most one open invitation per pair of members, in either direction.
+@Index("UQ_invitation_open_pair", ["pairKey"], {
+  unique: true,
+  where: `"status" IN ('PENDING','IGNORED','FILTERED','REPORTED')`,
+})
+@Index("IDX_invitation_recipient_status_sent", ["recipientId", "status", "sentAt"])
+@Index("IDX_invitation_sender_sent", ["senderId", "sentAt"])
+export class InvitationRecord {
+  @PrimaryColumn("varchar", { length: 36 })
+  id: string;
+
+  @Column("varchar", { length: 36 })
+  senderId: string;
+
+  @Column("varchar", { length: 36 })
+  recipientId: string;
+
+  /** The two member ids sorted and joined: the same for both directions of a pair. */
+  @Column("varchar", { length: 73 })
+  @Index()
+  pairKey: string;
+
+  @Column("text", { nullable: true })
+  message: string | null;
+
+  @Column("varchar", { length: 20 })
+  status: StoredStatus;
+
+  @Column("datetime")
+  sentAt: Date;
+
+  @Column("datetime", { nullable: true })
+  respondedAt: Date | null;
+
+  @Column("text", { nullable: true })
+  responseMessage: string | null;
+
+  // Foreign key only (never loaded through it): keeps the table honest.
+  @ManyToOne(() => Member, { onDelete: "CASCADE", nullable: false })
+  @JoinColumn({ name: "senderId" })
+  sender?: Member;
+
+  // Foreign key only (never loaded through it): keeps the table honest.
+  @ManyToOne(() => Member, { onDelete: "CASCADE", nullable: false })
+  @JoinColumn({ name: "recipientId" })
+  recipient?: Member;
+}
+
+/** The key shared by both directions of a pair. */
+export function pairKeyOf(a: string, b: string): string {
+  return a < b ? `${a}:${b}` : `${b}:${a}`;
+}

@@ -1,0 +1,141 @@
+import { Field, ID, ObjectType, registerEnumType } from "type-graphql";
+import { Node } from "../common/node";
+import { ConnectionType } from "../common/pagination";
+import type { InvitationForViewer } from "./invitation.service";
+
+export enum InvitationStatus {
+  PENDING = "PENDING",
+  ACCEPTED = "ACCEPTED",
+  IGNORED = "IGNORED",
+  DECLINED = "DECLINED",
+  WITHDRAWN = "WITHDRAWN",
+  EXPIRED = "EXPIRED",
+}
+registerEnumType(InvitationStatus, {
+  name: "InvitationStatus",
+  description:
+    "An invitation's status as the viewer may see it. A sender never sees IGNORED: to them an ignored invitation is PENDING.",
+  valuesConfig: {
+    PENDING: { description: "Waiting for an answer (or looks so to the sender)." },
+    ACCEPTED: { description: "Accepted: the two members are connected." },
+    IGNORED: { description: "Set aside by the recipient; shown to the recipient only." },
+    DECLINED: { description: "Declined by the recipient, possibly with a message." },
+    WITHDRAWN: { description: "Withdrawn by the sender." },
+    EXPIRED: { description: "Expired unanswered." },
+  },
+});
+
+export enum ReceivedStatus {
+  PENDING = "PENDING",
+  IGNORED = "IGNORED",
+  FILTERED = "FILTERED",
+}
+registerEnumType(ReceivedStatus, {
+  name: "ReceivedStatus",
+  description: "Which of the recipient's lists to read.",
+  valuesConfig: {
+    PENDING: { description: "Waiting for an answer (the default)." },
+    IGNORED: { description: "Ignored or reported: the recipient's archive; still answerable." },
+    FILTERED: { description: "Set aside silently: from senders the recipient reported." },
+  },
+});
+
+export enum InvitationOrder {
+  NEWEST = "NEWEST",
+  OLDEST = "OLDEST",
+}
+registerEnumType(InvitationOrder, {
+  name: "InvitationOrder",
+  description: "Order of a list of invitations.",
+  valuesConfig: {
+    NEWEST: { description: "Most recently sent first (the default)." },
+    OLDEST: { description: "Longest waiting first." },
+  },
+});
+
+export enum ReportReason {
+  I_DONT_KNOW = "I_DONT_KNOW",
+  SPAM = "SPAM",
+}
+registerEnumType(ReportReason, {
+  name: "ReportReason",
+  description: "Why the recipient reports an invitation.",
+  valuesConfig: {
+    I_DONT_KNOW: { description: "The recipient does not know the sender." },
+    SPAM: { description: "The invitation is spam." },
+  },
+});
+
+/** The GraphQL shape of an invitation: always built from `viewAs` for one viewer. */
+@ObjectType({
+  implements: Node,
+  description: "An invitation to connect, as the viewer may see it.",
+})
+export class Invitation implements Node {
+  @Field(() => ID, { description: "Opaque identifier." })
+  id: string;
+
+  senderId: string;
+  recipientId: string;
+
+  @Field(() => String, { nullable: true, description: "The sender's personal note." })
+  message: string | null;
+
+  @Field(() => InvitationStatus, { description: "The status as the viewer may see it." })
+  status: InvitationStatus;
+
+  @Field({ description: "When it was sent." })
+  sentAt: Date;
+
+  @Field(() => Date, {
+    nullable: true,
+    description: "When it was answered; null while it is, or looks, pending.",
+  })
+  respondedAt: Date | null;
+
+  @Field(() => String, {
+    nullable: true,
+    description: "The recipient's decline message or acceptance greeting.",
+  })
+  responseMessage: string | null;
+
+  /** Builds the GraphQL object from one viewer's projection. */
+  static from(v: InvitationForViewer): Invitation {
+    return Object.assign(new Invitation(), {
+      id: v.record.id,
+      senderId: v.record.senderId,
+      recipientId: v.record.recipientId,
+      message: v.record.message,
+      sentAt: v.record.sentAt,
+      status: v.status as InvitationStatus,
+      respondedAt: v.respondedAt,
+      responseMessage: v.responseMessage,
+    });
+  }
+}
+
+export const InvitationConnection = ConnectionType(Invitation, "Invitation");
+
+@ObjectType({ description: "The result of sending an invitation." })
+export class SendInvitationPayload {
+  @Field(() => Invitation, {
+    description:
+      "The new invitation; or, when the recipient had invited you, theirs, now accepted.",
+  })
+  invitation: Invitation;
+
+  @Field({ description: "True when sending connected you at once (crossing invitations)." })
+  connected: boolean;
+}
+
+@ObjectType({ description: "Pushed to a sender when the recipient declines their invitation." })
+export class InvitationDeclinedEvent {
+  @Field(() => Invitation, { description: "The declined invitation." })
+  invitation: Invitation;
+
+  @Field(() => String, { nullable: true, description: "The recipient's message, if any." })
+  message: string | null;
+
+  @Field({ description: "When it was declined." })
+  declinedAt: Date;
+}

@@ -1,0 +1,98 @@
+import { Arg, Ctx, FieldResolver, ID, Int, Query, Resolver, Root } from "type-graphql";
+import { requireViewer } from "../common/viewer";
+import type { Context } from "../context";
+import { Member } from "./member.entity";
+import { ConnectionDegree, MemberConnection } from "./member.types";
+
+/** Members as the viewer may see them: profile fields open, contact and network closed. */
+@Resolver(() => Member)
+export class MemberResolver {
+  @Query(() => Member, {
+    nullable: true,
+    description: "The member the token belongs to; null without a token (the one open query).",
+  })
+  viewer(@Ctx() ctx: Context): Promise<Member | null> | null {
+    return ctx.viewerId ? ctx.loaders.member.load(ctx.viewerId) : null;
+  }
+
+  @Query(() => Member, {
+    nullable: true,
+    description: "A member by id; null when there is none, or a block stands either way.",
+  })
+  async member(
+    @Arg("id", () => ID, { description: "The member's id." }) id: string,
+    @Ctx() ctx: Context,
+  ): Promise<Member | null> {
+    requireViewer(ctx);
+    if ((await ctx.loaders.blockedEitherWay()).has(id)) return null;
+    return ctx.loaders.member.load(id);
+  }
+
+  @Query(() => [Member], { description: "The members the viewer blocked, most recent first." })
+  async blockedMembers(@Ctx() ctx: Context): Promise<Member[]> {
+    const ids = await ctx.services.blocks.blockedBy(requireViewer(ctx));
+    const members = await ctx.loaders.member.loadMany(ids);
+    return members.filter((m): m is Member => m instanceof Member);
+  }
+
+  @FieldResolver(() => String, {
+    nullable: true,
+    description: "Email address: only for the member themself and their first-degree connections.",
+  })
+  async email(@Root() m: Member, @Ctx() ctx: Context): Promise<string | null> {
+    return (await this.opensProfile(m, ctx)) ? m.email : null;
+  }
+
+  @FieldResolver(() => MemberConnection, {
+    nullable: true,
+    description:
+      "The member's connections: only for the member themself and their first-degree connections; null for anyone else.",
+  })
+  async connections(
+    @Root() m: Member,
+    @Ctx() ctx: Context,
+    @Arg("first", () => Int, { nullable: true, description: "Page size (default 20, max 100)." })
+    first?: number,
+    @Arg("after", () => String, { nullable: true, description: "Cursor to continue after." })
+    after?: string,
+  ) {
+    if (!(await this.opensProfile(m, ctx))) return null;
+    const page = await ctx.services.connections.list(m.id, first, after);
+    return this.loadMembers(page, ctx);
+  }
+
+  @FieldResolver(() => ConnectionDegree, { description: "How far the member is from the viewer." })
+  async degree(@Root() m: Member, @Ctx() ctx: Context): Promise<ConnectionDegree> {
+    if (m.id === ctx.viewerId) return ConnectionDegree.SELF;
+    if (!ctx.viewerId) return ConnectionDegree.THIRD_PLUS;
+    if (await ctx.loaders.connectedToViewer.load(m.id)) return ConnectionDegree.FIRST;
+    if ((await ctx.loaders.mutualCount.load(m.id)) > 0) return ConnectionDegree.SECOND;
+    return ConnectionDegree.THIRD_PLUS;
+  }
+
+  @FieldResolver(() => Int, {
+    description: "How many connections the member shares with the viewer.",
+  })
+  mutualConnectionsCount(@Root() m: Member, @Ctx() ctx: Context): Promise<number> | number {
+    if (m.id === ctx.viewerId) return 0;
+    return ctx.loaders.mutualCount.load(m.id);
+  }
+
+  /** Rule 9: the member themself and first-degree connections see email and connections. */
+  private async opensProfile(m: Member, ctx: Context): Promise<boolean> {
+    if (!ctx.viewerId) return false;
+    return m.id === ctx.viewerId || ctx.loaders.connectedToViewer.load(m.id);
+  }
+
+  /** Turns a page of member ids into a page of members (one batched query). */
+  async loadMembers(
+    page: Awaited<ReturnType<Context["services"]["connections"]["list"]>>,
+    ctx: Context,
+  ) {
+    const members = await ctx.loaders.member.loadMany(page.edges.map((e) => e.node));
+    return {
+      ...page,
+      edges: page.edges.map((e, i) => ({ cursor: e.cursor, node: members[i] as Member })),
+    };
+  }
+}

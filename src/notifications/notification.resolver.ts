@@ -1,0 +1,91 @@
+import {
+  Arg,
+  Ctx,
+  FieldResolver,
+  ID,
+  Int,
+  Mutation,
+  Query,
+  Resolver,
+  Root,
+  Subscription,
+  type SubscribeResolverData,
+} from "type-graphql";
+import { decodeCursor } from "../common/pagination";
+import { requireViewer } from "../common/viewer";
+import type { Context } from "../context";
+import { Invitation } from "../invitations/invitation.types";
+import { Member } from "../members/member.entity";
+import type { NotificationRecord } from "./notification.entity";
+import { Notification, NotificationConnection } from "./notification.types";
+
+@Resolver(() => Notification)
+export class NotificationResolver {
+  @Query(() => NotificationConnection, { description: "The viewer's notifications, newest first." })
+  async notifications(
+    @Ctx() ctx: Context,
+    @Arg("unreadOnly", () => Boolean, { nullable: true, description: "Only unread ones." })
+    unreadOnly?: boolean,
+    @Arg("first", () => Int, { nullable: true, description: "Page size (default 20, max 100)." })
+    first?: number,
+    @Arg("after", () => String, {
+      nullable: true,
+      description: "Cursor to continue after (older).",
+    })
+    after?: string,
+  ) {
+    const page = await ctx.services.notifications.list(
+      requireViewer(ctx),
+      unreadOnly ?? false,
+      first,
+      after,
+    );
+    return { ...page, edges: page.edges.map((e) => ({ ...e, node: Notification.from(e.node) })) };
+  }
+
+  @Mutation(() => Int, {
+    description: "Marks the viewer's notifications read; returns how many changed.",
+  })
+  markNotificationsRead(
+    @Arg("ids", () => [ID], { description: "Ids of the viewer's notifications." }) ids: string[],
+    @Ctx() ctx: Context,
+  ): Promise<number> {
+    return ctx.services.notifications.markRead(requireViewer(ctx), ids);
+  }
+
+  @Subscription(() => Notification, {
+    description:
+      "The connected member's notifications. Without `after`: new ones only. With a cursor: first the stored ones after it, then new ones, with no gap and no duplicate.",
+    subscribe: ({ args, context }: SubscribeResolverData<unknown, { after?: string }, Context>) =>
+      context.services.notifications.stream(
+        requireViewer(context),
+        (decodeCursor(args.after, ["number"])?.[0] as number | undefined) ?? null,
+      ),
+  })
+  notificationAdded(
+    @Root() row: NotificationRecord,
+    @Arg("after", () => String, {
+      nullable: true,
+      description: "Cursor of the last notification the client has; replay starts after it.",
+    })
+    _after?: string,
+  ): Notification {
+    return Notification.from(row);
+  }
+
+  @FieldResolver(() => Member, { nullable: true, description: "Who caused it." })
+  actor(@Root() n: Notification, @Ctx() ctx: Context) {
+    return n.actorId ? ctx.loaders.member.load(n.actorId) : null;
+  }
+
+  @FieldResolver(() => Invitation, {
+    nullable: true,
+    description: "The invitation it is about, as the viewer may see it.",
+  })
+  async invitation(@Root() n: Notification, @Ctx() ctx: Context): Promise<Invitation | null> {
+    if (!n.invitationId || !ctx.viewerId) return null;
+    const record = await ctx.loaders.invitation.load(n.invitationId);
+    const v = record && ctx.services.invitations.view(record, ctx.viewerId);
+    return v ? Invitation.from(v) : null;
+  }
+}

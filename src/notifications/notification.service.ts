@@ -1,0 +1,152 @@
+import { randomUUID } from "node:crypto";
+import { Repeater } from "@graphql-yoga/subscription";
+import type { EntityManager, SelectQueryBuilder } from "typeorm";
+import type { Deps } from "../common/deps";
+import { decodeCursor, encodeCursor, pageSize, toPage } from "../common/pagination";
+import { Topic, type PendingEvent } from "../common/pubsub";
+import { eagerSubscribe } from "../common/subscribe";
+import { NotificationRecord, type NotificationKind } from "./notification.entity";
+
+/** Stores, lists and streams notifications; the stored rows are the truth, events only signal. */
+export class NotificationService {
+  constructor(private readonly deps: Deps) {}
+
+  /**
+   * Stores a notification inside the caller's transaction and returns the event to publish
+   * after commit. `seq` is the recipient's next number; writes are serialized, and the unique
+   * index on (recipientId, seq) refuses a duplicate should two writers ever race.
+   */
+  async add(
+    em: EntityManager,
+    n: {
+      recipientId: string;
+      kind: NotificationKind;
+      actorId: string | null;
+      invitationId: string | null;
+      message: string | null;
+    },
+  ): Promise<PendingEvent> {
+    const row: { max: number | string | null } | undefined = await em
+      .createQueryBuilder(NotificationRecord, "n")
+      .select("MAX(n.seq)", "max")
+      .where("n.recipientId = :id", { id: n.recipientId })
+      .getRawOne();
+    const seq = Number(row?.max ?? 0) + 1;
+    await em.insert(NotificationRecord, {
+      id: randomUUID(),
+      seq,
+      read: false,
+      createdAt: this.deps.clock.now(),
+      ...n,
+    });
+    return { topic: Topic.NotificationAdded, memberId: n.recipientId, payload: { seq } };
+  }
+
+  /** The viewer's notifications, newest first, hiding those whose actor is blocked either way. */
+  async list(viewerId: string, unreadOnly: boolean, first?: number | null, after?: string | null) {
+    const { pageDefault, pageMax } = this.deps.config;
+    const size = pageSize(first, pageDefault, pageMax);
+    const cursor = decodeCursor(after, ["number"]);
+    const base = this.visible(viewerId);
+    if (unreadOnly) base.andWhere("n.read = :f", { f: false });
+    const totalCount = await base.clone().getCount();
+    if (cursor) base.andWhere("n.seq < :seq", { seq: cursor[0] });
+    const rows = await base
+      .orderBy("n.seq", "DESC")
+      .take(size + 1)
+      .getMany();
+    return toPage(rows, size, totalCount, cursorOf, (r) => r);
+  }
+
+  /** Marks the viewer's own notifications read; returns how many changed. */
+  async markRead(viewerId: string, ids: string[]): Promise<number> {
+    if (ids.length === 0) return 0;
+    return this.deps.queue.transaction(async (em) => {
+      const result = await em
+        .createQueryBuilder()
+        .update(NotificationRecord)
+        .set({ read: true })
+        .where("recipientId = :viewerId AND read = :f AND id IN (:...ids)", {
+          viewerId,
+          f: false,
+          ids,
+        })
+        .execute();
+      return result.affected ?? 0;
+    });
+  }
+
+  /**
+   * `notificationAdded(after:)`: the stored notifications after `afterSeq` (or, without it,
+   * none of the past), then every new one, each exactly once and in order. The live signal
+   * only wakes the stream; every batch is read back from the store after the last seq sent,
+   * so a notification committed during the replay is neither skipped nor repeated, and a
+   * missed signal is made up by the next one.
+   */
+  async stream(
+    viewerId: string,
+    afterSeq: number | null,
+  ): Promise<AsyncIterable<NotificationRecord>> {
+    let last = afterSeq ?? (await this.maxSeq(viewerId));
+    // Listening starts before the first read, so nothing committed from here on is missed.
+    const signals = eagerSubscribe(this.deps.pubSub, Topic.NotificationAdded, viewerId);
+    return new Repeater<NotificationRecord>(async (push, stop) => {
+      let stopped = false;
+      stop.then(() => {
+        stopped = true;
+        return signals.return?.();
+      });
+      const drain = async () => {
+        const rows = await this.visible(viewerId)
+          .andWhere("n.seq > :last", { last })
+          .orderBy("n.seq", "ASC")
+          .take(500)
+          .getMany();
+        for (const row of rows) {
+          if (stopped) return;
+          last = row.seq;
+          await push(row);
+        }
+        if (rows.length === 500) await drain();
+      };
+      await drain();
+      for await (const _signal of signals) {
+        if (stopped) break;
+        await drain();
+      }
+      stop();
+    });
+  }
+
+  /** Deletes the INVITATION_RECEIVED notification of a withdrawn invitation. */
+  async retractReceived(em: EntityManager, invitationId: string): Promise<void> {
+    await em.delete(NotificationRecord, { invitationId, kind: "INVITATION_RECEIVED" });
+  }
+
+  private async maxSeq(viewerId: string): Promise<number> {
+    const row: { max: number | string | null } | undefined = await this.deps.dataSource
+      .getRepository(NotificationRecord)
+      .createQueryBuilder("n")
+      .select("MAX(n.seq)", "max")
+      .where("n.recipientId = :viewerId", { viewerId })
+      .getRawOne();
+    return Number(row?.max ?? 0);
+  }
+
+  private visible(viewerId: string): SelectQueryBuilder<NotificationRecord> {
+    return this.deps.dataSource
+      .getRepository(NotificationRecord)
+      .createQueryBuilder("n")
+      .where("n.recipientId = :viewerId", { viewerId })
+      .andWhere(
+        `(n.actorId IS NULL OR NOT EXISTS (SELECT 1 FROM "block" b WHERE
+          (b."blockerId" = n."recipientId" AND b."blockedId" = n."actorId") OR
+          (b."blockerId" = n."actorId" AND b."blockedId" = n."recipientId")))`,
+      );
+  }
+}
+
+/** The opaque cursor of a notification: its per-recipient sequence number. */
+export function cursorOf(n: NotificationRecord): string {
+  return encodeCursor([n.seq]);
+}

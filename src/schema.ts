@@ -1,0 +1,38 @@
+import { lexicographicSortSchema, printSchema, type GraphQLSchema } from "graphql";
+import { buildSchema } from "type-graphql";
+import { AuthResolver } from "./auth/auth.resolver";
+import { createAppPubSub, type AppPubSub } from "./common/pubsub";
+import { BlockResolver } from "./blocks/block.resolver";
+import { ConnectionResolver } from "./connections/connection.resolver";
+import { InvitationResolver } from "./invitations/invitation.resolver";
+import { MemberResolver } from "./members/member.resolver";
+import { NotificationResolver } from "./notifications/notification.resolver";
+
+/**
+ * Builds the executable schema, once per process. No global middleware and no authChecker:
+ * each resolver asks for the viewer (`requireViewer`), which also holds for subscriptions.
+ */
+export function buildAppSchema(pubSub: AppPubSub = createAppPubSub()): Promise<GraphQLSchema> {
+  return buildSchema({
+    // Subscriptions subscribe through their own `subscribe` functions (per-member topics,
+    // replay); type-graphql still insists on a pubSub when a schema has subscriptions.
+    pubSub,
+    resolvers: [
+      AuthResolver,
+      MemberResolver,
+      ConnectionResolver,
+      InvitationResolver,
+      NotificationResolver,
+      BlockResolver,
+    ],
+    validate: true,
+  });
+}
+
+export const SCHEMA_HEADER =
+  "# Generated from the code by `npm run schema`; do not edit. A test fails when it drifts.\n\n";
+
+/** The SDL committed as schema/schema.graphql. */
+export async function emitSchemaText(): Promise<string> {
+  return SCHEMA_HEADER + printSchema(lexicographicSortSchema(await buildAppSchema())) + "\n";
+}

@@ -1,0 +1,224 @@
+import { EventEmitter } from "node:events";
+import { createServer } from "node:http";
+import type { AddressInfo } from "node:net";
+import { ApolloServer } from "@apollo/server";
+import { ApolloServerPluginDrainHttpServer } from "@apollo/server/plugin/drainHttpServer";
+import { expressMiddleware } from "@as-integrations/express5";
+import cors from "cors";
+import express from "express";
+import {
+  GraphQLError,
+  Kind,
+  type GraphQLFormattedError,
+  type OperationDefinitionNode,
+} from "graphql";
+import { useServer } from "graphql-ws/use/ws";
+import type { DataSource } from "typeorm";
+import { WebSocketServer } from "ws";
+import { bearerToken, verifyToken } from "./auth/token";
+import { systemClock, type Clock } from "./common/clock";
+import type { Deps } from "./common/deps";
+import { ErrorCode } from "./common/errors";
+import { createAppPubSub } from "./common/pubsub";
+import type { Config } from "./config";
+import type { Context } from "./context";
+import { openDatabase, QueryCounter } from "./db/data-source";
+import { WriteQueue } from "./db/write-queue";
+import { createLoaders } from "./loaders";
+import { Member } from "./members/member.entity";
+import { buildAppSchema } from "./schema";
+import { createServices } from "./services";
+
+/** A running server: one HTTP server for GraphQL over HTTP, graphql-ws and /healthz. */
+export interface RunningServer {
+  port: number;
+  /** `http://127.0.0.1:PORT/graphql` */
+  url: string;
+  /** `ws://127.0.0.1:PORT/graphql` */
+  wsUrl: string;
+  dataSource: DataSource;
+  /** SQL statements run so far (tests diff it around a request to catch N+1 queries). */
+  queryCount(): number;
+  /** Emits "subscribed" `{ memberId, field }` once a subscription listens on the server. */
+  events: EventEmitter;
+  /** Closes WebSockets, drains HTTP, closes the database. */
+  stop(): Promise<void>;
+}
+
+export interface StartOptions {
+  config: Config;
+  clock?: Clock;
+  log?: (message: string) => void;
+}
+
+/**
+ * Opens and migrates the database, builds the schema once, and listens on `config.port`
+ * (0 picks a free port). Express + Apollo serve POST /graphql; graphql-ws shares the same
+ * HTTP server and path for subscriptions.
+ */
+export async function startServer(opts: StartOptions): Promise<RunningServer> {
+  const { config } = opts;
+  const log = opts.log ?? ((m: string) => console.log(m));
+  const counter = new QueryCounter();
+  const dataSource = await openDatabase(config.sqlitePath, counter);
+  const deps: Deps = {
+    config,
+    dataSource,
+    queue: new WriteQueue(dataSource),
+    pubSub: createAppPubSub(),
+    clock: opts.clock ?? systemClock,
+  };
+  const services = createServices(deps);
+  const schema = await buildAppSchema(deps.pubSub);
+  const events = new EventEmitter();
+
+  /** The member a token names, if the token is valid and the member still exists. */
+  const memberFromToken = async (token: string): Promise<string | null> => {
+    const id = verifyToken(token, config.jwtSecret);
+    if (!id) return null;
+    return (await dataSource.getRepository(Member).existsBy({ id })) ? id : null;
+  };
+  const contextFor = (viewerId: string | null, cache: boolean): Context => ({
+    viewerId,
+    services,
+    deps,
+    loaders: createLoaders(dataSource, viewerId, cache),
+  });
+
+  const app = express();
+  const httpServer = createServer(app);
+  const wsServer = new WebSocketServer({ server: httpServer, path: "/graphql" });
+  const wsCleanup = useServer<Record<string, unknown>, { viewerId?: string }>(
+    {
+      schema,
+      // Every subscription needs a member: a missing or bad token closes the socket (4403).
+      onConnect: async (ctx) => {
+        const token = bearerToken(ctx.connectionParams?.authorization);
+        const viewerId = token ? await memberFromToken(token) : null;
+        if (!viewerId) return false;
+        ctx.extra.viewerId = viewerId;
+        return true;
+      },
+      context: (ctx) => contextFor(ctx.extra.viewerId ?? null, false),
+      onOperation: (ctx, _id, _payload, args) => {
+        const field = rootField(args.document, args.operationName);
+        // graphql-ws starts iterating right after this hook; tell listeners on the next turn.
+        setImmediate(() => events.emit("subscribed", { memberId: ctx.extra.viewerId, field }));
+      },
+    },
+    wsServer,
+  );
+
+  const apollo = new ApolloServer<Context>({
+    schema,
+    introspection: !config.production,
+    includeStacktraceInErrorResponses: !config.production,
+    formatError: (formatted, error) => maskError(formatted, error, config.production),
+    plugins: [
+      ApolloServerPluginDrainHttpServer({ httpServer }),
+      {
+        async serverWillStart() {
+          return {
+            async drainServer() {
+              await wsCleanup.dispose();
+            },
+          };
+        },
+      },
+    ],
+  });
+  await apollo.start();
+
+  app.get("/healthz", async (_req, res) => {
+    try {
+      await dataSource.query("SELECT 1");
+      res.json({ status: "ok", database: "ok" });
+    } catch {
+      res.status(503).json({ status: "unavailable", database: "unreachable" });
+    }
+  });
+  app.use(
+    "/graphql",
+    cors(),
+    express.json({ limit: config.bodyLimit }),
+    expressMiddleware(apollo, {
+      context: async ({ req }) => {
+        const header = req.headers.authorization;
+        if (!header) return contextFor(null, true);
+        const token = bearerToken(header);
+        const viewerId = token ? await memberFromToken(token) : null;
+        if (!viewerId) {
+          throw new GraphQLError("The token is invalid or expired.", {
+            extensions: { code: ErrorCode.UNAUTHENTICATED, http: { status: 401 } },
+          });
+        }
+        return contextFor(viewerId, true);
+      },
+    }),
+  );
+
+  await new Promise<void>((resolve, reject) => {
+    httpServer.once("error", reject);
+    httpServer.listen(config.port, config.host, () => resolve());
+  });
+  const port = (httpServer.address() as AddressInfo).port;
+  const shownHost = config.host === "0.0.0.0" || config.host === "::" ? "localhost" : config.host;
+  const localHost = config.host === "0.0.0.0" || config.host === "::" ? "127.0.0.1" : config.host;
+  log(`Invitations API ready: Apollo Sandbox at http://${shownHost}:${port}/graphql`);
+  log(`Subscriptions (graphql-ws) at ws://${shownHost}:${port}/graphql`);
+
+  let stopping: Promise<void> | null = null;
+  return {
+    port,
+    url: `http://${localHost}:${port}/graphql`,
+    wsUrl: `ws://${localHost}:${port}/graphql`,
+    dataSource,
+    events,
+    queryCount: () => counter.count,
+    stop() {
+      stopping ??= (async () => {
+        // 1001 Going Away: clients reconnect (elsewhere) and resume with notificationAdded(after:).
+        for (const client of wsServer.clients) client.close(1001, "Server shutting down");
+        await apollo.stop();
+        await dataSource.destroy();
+      })();
+      return stopping;
+    },
+  };
+}
+
+/** The root field of the operation a subscription runs (for the "subscribed" event). */
+function rootField(document: { definitions: readonly unknown[] }, operationName?: string | null) {
+  const op = document.definitions.find(
+    (d): d is OperationDefinitionNode =>
+      (d as { kind: string }).kind === Kind.OPERATION_DEFINITION &&
+      (!operationName || (d as OperationDefinitionNode).name?.value === operationName),
+  );
+  const sel = op?.selectionSet.selections[0];
+  return sel && sel.kind === Kind.FIELD ? sel.name.value : undefined;
+}
+
+/**
+ * In production, anything that is not one of our own coded errors (or Apollo's request errors)
+ * is masked: no SQL, no stack, no internals.
+ */
+function maskError(
+  formatted: GraphQLFormattedError,
+  _error: unknown,
+  production: boolean,
+): GraphQLFormattedError {
+  const code = formatted.extensions?.code;
+  if (code === undefined || code === ErrorCode.INTERNAL_SERVER_ERROR) {
+    const masked = {
+      message: "Internal server error",
+      extensions: { code: ErrorCode.INTERNAL_SERVER_ERROR },
+    };
+    return production
+      ? masked
+      : {
+          ...formatted,
+          extensions: { ...formatted.extensions, code: ErrorCode.INTERNAL_SERVER_ERROR },
+        };
+  }
+  return formatted;
+}

@@ -1,0 +1,18 @@
+import { AuthService } from "./auth/auth.service";
+import { BlockService } from "./blocks/block.service";
+import type { Deps } from "./common/deps";
+import { ConnectionService } from "./connections/connection.service";
+import { InvitationService } from "./invitations/invitation.service";
+import { NotificationService } from "./notifications/notification.service";
+
+/** Builds every service once per server; resolvers reach them through the context. */
+export function createServices(deps: Deps) {
+  const notifications = new NotificationService(deps);
+  const connections = new ConnectionService(deps);
+  const blocks = new BlockService(deps, connections);
+  const invitations = new InvitationService(deps, notifications, connections, blocks);
+  const auth = new AuthService(deps);
+  return { auth, notifications, connections, blocks, invitations };
+}
+
+export type Services = ReturnType<typeof createServices>;
