@@ -12,8 +12,10 @@ import { NotificationResolver } from "./notifications/notification.resolver";
  * Builds the executable schema, once per process. No global middleware and no authChecker:
  * each resolver asks for the viewer (`requireViewer`), which also holds for subscriptions.
  */
-export function buildAppSchema(pubSub: AppPubSub = createAppPubSub()): Promise<GraphQLSchema> {
-  return buildSchema({
+export async function buildAppSchema(
+  pubSub: AppPubSub = createAppPubSub(),
+): Promise<GraphQLSchema> {
+  const schema = await buildSchema({
     // Subscriptions subscribe through their own `subscribe` functions (per-member topics,
     // replay); type-graphql still insists on a pubSub when a schema has subscriptions.
     pubSub,
@@ -27,6 +29,14 @@ export function buildAppSchema(pubSub: AppPubSub = createAppPubSub()): Promise<G
     ],
     validate: true,
   });
+  // type-graphql has no option for the root types' descriptions; Sandbox shows them.
+  schema.getQueryType()!.description =
+    "Reads. Every field needs `Authorization: Bearer <token>` except `viewer`.";
+  schema.getMutationType()!.description =
+    "Changes. Every field needs a token except `signUp` and `logIn`.";
+  schema.getSubscriptionType()!.description =
+    "Live events over graphql-ws at the same path, for the member named by `connectionParams.authorization`.";
+  return schema;
 }
 
 export const SCHEMA_HEADER =

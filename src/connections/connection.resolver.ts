@@ -16,7 +16,8 @@ export class ConnectionResolver {
     @Arg("after", () => String, { nullable: true, description: "Cursor to continue after." })
     after?: string,
   ) {
-    const page = await ctx.services.connections.list(requireViewer(ctx), first, after);
+    const viewerId = requireViewer(ctx);
+    const page = await ctx.services.connections.list(viewerId, viewerId, first, after);
     return this.members.loadMembers(page, ctx);
   }
 

@@ -1,5 +1,8 @@
 import type { EntityManager } from "typeorm";
+import { BlockRecord } from "../blocks/block.entity";
 import type { Deps } from "../common/deps";
+import { notFound } from "../common/errors";
+import { Member } from "../members/member.entity";
 import { decodeCursor, encodeCursor, pageSize, toPage } from "../common/pagination";
 import { ConnectionRecord } from "./connection.entity";
 
@@ -37,18 +40,36 @@ export class ConnectionService {
 
   /** `removeConnection`: true when a connection ended, false when there was none. */
   remove(viewerId: string, otherId: string): Promise<boolean> {
-    return this.deps.queue.transaction((em) => this.disconnect(em, viewerId, otherId));
+    return this.deps.queue.transaction(async (em) => {
+      if (await this.disconnect(em, viewerId, otherId)) return true;
+      // No connection: an id that does not exist for the viewer is NOT_FOUND, as everywhere.
+      const exists = await em.exists(Member, { where: { id: otherId } });
+      const blockedMe = await em.exists(BlockRecord, {
+        where: { blockerId: otherId, blockedId: viewerId },
+      });
+      if (!exists || blockedMe) throw notFound("Member");
+      return false;
+    });
   }
 
-  /** A member's connections, newest first; returns member ids (the resolver loads them). */
-  async list(memberId: string, first?: number | null, after?: string | null) {
+  /**
+   * A member's connections as `viewerId` may see them, newest first, leaving out anyone
+   * blocked either way with the viewer; returns member ids (the resolver loads them).
+   */
+  async list(viewerId: string, memberId: string, first?: number | null, after?: string | null) {
     const { pageDefault, pageMax } = this.deps.config;
     const size = pageSize(first, pageDefault, pageMax);
     const cursor = decodeCursor(after, ["number", "string"]);
     const qb = this.deps.dataSource
       .getRepository(ConnectionRecord)
       .createQueryBuilder("c")
-      .where("c.memberId = :memberId", { memberId });
+      .where("c.memberId = :memberId", { memberId })
+      .andWhere(
+        `NOT EXISTS (SELECT 1 FROM "block" b WHERE
+          (b."blockerId" = :viewerId AND b."blockedId" = c."otherId") OR
+          (b."blockerId" = c."otherId" AND b."blockedId" = :viewerId))`,
+        { viewerId },
+      );
     const totalCount = await qb.clone().getCount();
     if (cursor) {
       qb.andWhere("(c.createdAt < :t OR (c.createdAt = :t AND c.otherId < :id))", {

@@ -168,7 +168,7 @@ export class InvitationService {
     after?: string | null,
   ) {
     const qb = this.unblocked()
-      .where("i.recipientId = :viewerId", { viewerId })
+      .andWhere("i.recipientId = :viewerId", { viewerId })
       .andWhere("i.status IN (:...statuses)", { statuses: RECEIVED_BUCKETS[bucket] });
     return this.page(qb, viewerId, order, first, after);
   }
@@ -180,7 +180,7 @@ export class InvitationService {
     first?: number | null,
     after?: string | null,
   ) {
-    const qb = this.unblocked().where("i.senderId = :viewerId", { viewerId });
+    const qb = this.unblocked().andWhere("i.senderId = :viewerId", { viewerId });
     if (status) {
       const stored = storedForSenderView(status);
       // An empty IN () is not valid SQL everywhere; no stored status matches: no rows.
@@ -228,7 +228,7 @@ export class InvitationService {
     return this.deps.dataSource
       .getRepository(InvitationRecord)
       .createQueryBuilder("i")
-      .andWhere("i.status != :closed", { closed: "CLOSED_BY_BLOCK" })
+      .where("i.status != :closed", { closed: "CLOSED_BY_BLOCK" })
       .andWhere(
         `NOT EXISTS (SELECT 1 FROM "block" b WHERE
           (b."blockerId" = i."senderId" AND b."blockedId" = i."recipientId") OR

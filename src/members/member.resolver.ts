@@ -57,7 +57,7 @@ export class MemberResolver {
     after?: string,
   ) {
     if (!(await this.opensProfile(m, ctx))) return null;
-    const page = await ctx.services.connections.list(m.id, first, after);
+    const page = await ctx.services.connections.list(ctx.viewerId!, m.id, first, after);
     return this.loadMembers(page, ctx);
   }
 
