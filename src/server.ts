@@ -93,7 +93,9 @@ export async function startServer(opts: StartOptions): Promise<RunningServer> {
       schema,
       // Every subscription needs a member: a missing or bad token closes the socket (4403).
       onConnect: async (ctx) => {
-        const token = bearerToken(ctx.connectionParams?.authorization);
+        // Apollo Sandbox forwards its headers as typed, so accept either spelling.
+        const params = ctx.connectionParams ?? {};
+        const token = bearerToken(params.authorization ?? params.Authorization);
         const viewerId = token ? await memberFromToken(token) : null;
         if (!viewerId) return false;
         ctx.extra.viewerId = viewerId;
