@@ -20,6 +20,21 @@ export interface Config {
   pageMax: number;
   /** Largest accepted request body (an `express.json` limit such as `100kb`). */
   bodyLimit: string;
+  /** An invitation pending this long gets one INVITATION_REMINDER to its recipient. */
+  reminderAfterMs: number;
+  /** Pending and ignored invitations older than this expire, silently. */
+  expiryAfterMs: number;
+  /** How often the server runs the reminder and expiry jobs; 0 turns them off in the server. */
+  jobsIntervalMs: number;
+  /** Invitations a member may send in any 7 days. */
+  weeklyInviteLimit: number;
+  /** Invitations a member may have waiting (pending to them) at once. */
+  pendingInviteLimit: number;
+  /** Reports from this many different members within `reportWindowMs` suspend sending. */
+  reportThreshold: number;
+  reportWindowMs: number;
+  /** How long such a sender cannot send. */
+  reportSuspensionMs: number;
 }
 
 const DAY_MS = 24 * 60 * 60 * 1000;
@@ -48,6 +63,14 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     pageDefault: int(env, "PAGE_SIZE_DEFAULT", 20, 1, 1000),
     pageMax: int(env, "PAGE_SIZE_MAX", 100, 1, 1000),
     bodyLimit: env.BODY_LIMIT || "100kb",
+    reminderAfterMs: int(env, "REMINDER_AFTER_DAYS", 7, 1, 3650) * DAY_MS,
+    expiryAfterMs: int(env, "EXPIRY_AFTER_DAYS", 180, 1, 3650) * DAY_MS,
+    jobsIntervalMs: int(env, "JOBS_INTERVAL_SECONDS", 60, 0, 86_400) * 1000,
+    weeklyInviteLimit: int(env, "WEEKLY_INVITATION_LIMIT", 100, 1, 100_000),
+    pendingInviteLimit: int(env, "PENDING_INVITATION_LIMIT", 500, 1, 100_000),
+    reportThreshold: int(env, "REPORT_SUSPENSION_THRESHOLD", 5, 1, 1000),
+    reportWindowMs: int(env, "REPORT_WINDOW_DAYS", 30, 1, 3650) * DAY_MS,
+    reportSuspensionMs: int(env, "REPORT_SUSPENSION_DAYS", 7, 1, 3650) * DAY_MS,
   };
   if (!/^\d+\s*(ms|s|m|h|d|w|y)?$/.test(config.jwtExpiresIn)) {
     throw new ConfigError(`JWT_EXPIRES_IN must look like 7d or 12h, got "${config.jwtExpiresIn}"`);

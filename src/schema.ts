@@ -7,6 +7,8 @@ import { ConnectionResolver } from "./connections/connection.resolver";
 import { InvitationResolver } from "./invitations/invitation.resolver";
 import { MemberResolver } from "./members/member.resolver";
 import { NotificationResolver } from "./notifications/notification.resolver";
+import { SettingsResolver } from "./settings/settings.resolver";
+import { ReminderResolver } from "./jobs/reminder.resolver";
 
 /**
  * Builds the executable schema, once per process. No global middleware and no authChecker:
@@ -26,6 +28,8 @@ export async function buildAppSchema(
       InvitationResolver,
       NotificationResolver,
       BlockResolver,
+      SettingsResolver,
+      ReminderResolver,
     ],
     validate: true,
   });

@@ -24,6 +24,7 @@ import type { Config } from "./config";
 import type { Context } from "./context";
 import { openDatabase, QueryCounter } from "./db/data-source";
 import { WriteQueue } from "./db/write-queue";
+import type { JobsReport } from "./jobs/jobs.service";
 import { createLoaders } from "./loaders";
 import { Member } from "./members/member.entity";
 import { buildAppSchema } from "./schema";
@@ -41,6 +42,8 @@ export interface RunningServer {
   queryCount(): number;
   /** Emits "subscribed" `{ memberId, field }` once a subscription listens on the server. */
   events: EventEmitter;
+  /** Runs the reminder and expiry jobs once now (tests move a ManualClock, then call this). */
+  runJobs(): Promise<JobsReport>;
   /** Closes WebSockets, drains HTTP, closes the database. */
   stop(): Promise<void>;
 }
@@ -169,6 +172,8 @@ export async function startServer(opts: StartOptions): Promise<RunningServer> {
   log(`Invitations API ready: Apollo Sandbox at http://${shownHost}:${port}/graphql`);
   log(`Subscriptions (graphql-ws) at ws://${shownHost}:${port}/graphql`);
 
+  services.jobs.start(config.jobsIntervalMs);
+
   let stopping: Promise<void> | null = null;
   return {
     port,
@@ -177,10 +182,12 @@ export async function startServer(opts: StartOptions): Promise<RunningServer> {
     dataSource,
     events,
     queryCount: () => counter.count,
+    runJobs: () => services.jobs.runOnce(),
     stop() {
       stopping ??= (async () => {
         // 1001 Going Away: clients reconnect (elsewhere) and resume with notificationAdded(after:).
         for (const client of wsServer.clients) client.close(1001, "Server shutting down");
+        await services.jobs.stop();
         await apollo.stop();
         await dataSource.destroy();
       })();

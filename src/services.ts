@@ -3,6 +3,8 @@ import { BlockService } from "./blocks/block.service";
 import type { Deps } from "./common/deps";
 import { ConnectionService } from "./connections/connection.service";
 import { InvitationService } from "./invitations/invitation.service";
+import { JobService } from "./jobs/jobs.service";
+import { MemberService } from "./members/member.service";
 import { NotificationService } from "./notifications/notification.service";
 
 /** Builds every service once per server; resolvers reach them through the context. */
@@ -12,7 +14,9 @@ export function createServices(deps: Deps) {
   const blocks = new BlockService(deps, connections);
   const invitations = new InvitationService(deps, notifications, connections, blocks);
   const auth = new AuthService(deps);
-  return { auth, notifications, connections, blocks, invitations };
+  const members = new MemberService(deps);
+  const jobs = new JobService(deps, notifications);
+  return { auth, notifications, connections, blocks, invitations, members, jobs };
 }
 
 export type Services = ReturnType<typeof createServices>;

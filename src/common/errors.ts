@@ -40,3 +40,15 @@ export const notFound = (what: string) => new AppError(ErrorCode.NOT_FOUND, `${w
 
 export const conflict = (message: string, extensions: Record<string, unknown> = {}) =>
   new AppError(ErrorCode.CONFLICT, message, extensions);
+
+/** A limit was reached; `retryAfter` is in whole seconds. */
+export const rateLimited = (message: string, retryAfterMs: number) =>
+  new AppError(ErrorCode.RATE_LIMITED, message, {
+    retryAfter: Math.max(1, Math.ceil(retryAfterMs / 1000)),
+  });
+
+export const emailRequired = () =>
+  new AppError(
+    ErrorCode.EMAIL_REQUIRED,
+    "This member only accepts invitations that give their email address.",
+  );

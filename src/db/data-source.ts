@@ -4,6 +4,11 @@ import { DataSource, type Logger, type QueryRunner } from "typeorm";
 import { entities } from "./entities";
 import { migrations } from "./migrations";
 
+interface BetterSqlite {
+  pragma(sql: string): unknown;
+  function(name: string, options: { deterministic: boolean }, fn: (v: unknown) => unknown): void;
+}
+
 /** Counts every SQL statement, so tests can assert that a list costs a constant number. */
 export class QueryCounter implements Logger {
   count = 0;
@@ -36,7 +41,12 @@ export async function openDatabase(
     synchronize: false,
     logging: ["query"],
     logger: counter,
-    prepareDatabase: (db: { pragma(sql: string): unknown }) => {
+    prepareDatabase: (db: BetterSqlite) => {
+      // SQLite's built-in LOWER folds ASCII only ("É" stays "É"); member names, employers and
+      // schools are international, and PostgreSQL's LOWER folds them all. Same answer on both.
+      db.function("lower", { deterministic: true }, (value: unknown) =>
+        typeof value === "string" ? value.toLowerCase() : value,
+      );
       db.pragma("journal_mode = WAL");
       db.pragma("synchronous = NORMAL");
       db.pragma("foreign_keys = ON");

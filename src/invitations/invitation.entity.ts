@@ -14,6 +14,7 @@ import type { StoredStatus } from "./lifecycle";
 })
 @Index("IDX_invitation_recipient_status_sent", ["recipientId", "status", "sentAt"])
 @Index("IDX_invitation_sender_sent", ["senderId", "sentAt"])
+@Index("IDX_invitation_status_sent", ["status", "sentAt"])
 export class InvitationRecord {
   @PrimaryColumn("varchar", { length: 36 })
   id: string;
@@ -43,6 +44,15 @@ export class InvitationRecord {
 
   @Column("text", { nullable: true })
   responseMessage: string | null;
+
+  /** When the automatic reminder (after `reminderAfterMs` pending) was sent; null until then. */
+  @Column("datetime", { nullable: true })
+  remindedAt: Date | null;
+
+  /** The recipient's own "remind me" time (setInvitationReminder); cleared once sent. */
+  @Column("datetime", { nullable: true })
+  @Index()
+  remindAt: Date | null;
 
   // Foreign key only (never loaded through it): keeps the table honest.
   @ManyToOne(() => Member, { onDelete: "CASCADE", nullable: false })

@@ -1,5 +1,6 @@
+import { IsEmail, IsOptional, MaxLength } from "class-validator";
 import { Field, ID, InputType } from "type-graphql";
-import { ReceivedStatus } from "./invitation.types";
+import { ReceivedStatus, Relation } from "./invitation.types";
 
 @InputType({ description: "An invitation to send." })
 export class SendInvitationInput {
@@ -11,6 +12,16 @@ export class SendInvitationInput {
     description: "A personal note, up to 300 characters (configurable).",
   })
   message?: string | null;
+
+  @Field(() => String, {
+    nullable: true,
+    description:
+      "The recipient's email address, for members who only accept invitations that give it. A wrong one is not an error.",
+  })
+  @IsOptional()
+  @IsEmail()
+  @MaxLength(254)
+  recipientEmail?: string | null;
 }
 
 @InputType({ description: "Which received invitations to list." })
@@ -20,4 +31,18 @@ export class ReceivedInvitationsFilter {
     description: "PENDING (default), IGNORED (the archive) or FILTERED (set aside).",
   })
   status?: ReceivedStatus | null;
+
+  @Field(() => [Relation], {
+    nullable: true,
+    description: "Only senders with every one of these relations to you.",
+  })
+  relations?: Relation[] | null;
+
+  @Field(() => String, {
+    nullable: true,
+    description: "Part of the sender's name, any case (up to 100 characters).",
+  })
+  @IsOptional()
+  @MaxLength(100)
+  search?: string | null;
 }

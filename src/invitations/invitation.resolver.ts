@@ -20,6 +20,7 @@ import { Member } from "../members/member.entity";
 import { ReceivedInvitationsFilter, SendInvitationInput } from "./invitation.inputs";
 import type { InvitationForViewer } from "./invitation.service";
 import {
+  BulkInvitationsPayload,
   Invitation,
   InvitationConnection,
   InvitationDeclinedEvent,
@@ -70,6 +71,7 @@ export class InvitationResolver {
       orderBy ?? InvitationOrder.NEWEST,
       first,
       after,
+      { relations: filter?.relations, search: filter?.search },
     );
     return { ...page, edges: page.edges.map((e) => ({ ...e, node: Invitation.from(e.node) })) };
   }
@@ -166,6 +168,28 @@ export class InvitationResolver {
     return true;
   }
 
+  @Mutation(() => BulkInvitationsPayload, {
+    description:
+      "Accepts many received invitations in one transaction; ids that are not yours are reported as failed, not fatal.",
+  })
+  acceptInvitations(
+    @Arg("ids", () => [ID], { description: "Up to 100 invitation ids." }) ids: string[],
+    @Ctx() ctx: Context,
+  ): Promise<BulkInvitationsPayload> {
+    return this.actMany(ctx, ids, "accept");
+  }
+
+  @Mutation(() => BulkInvitationsPayload, {
+    description:
+      "Ignores many received invitations in one transaction, silently as ignoreInvitation; ids that are not yours are reported as failed.",
+  })
+  ignoreInvitations(
+    @Arg("ids", () => [ID], { description: "Up to 100 invitation ids." }) ids: string[],
+    @Ctx() ctx: Context,
+  ): Promise<BulkInvitationsPayload> {
+    return this.actMany(ctx, ids, "ignore");
+  }
+
   @FieldResolver(() => Member, { description: "Who sent it." })
   sender(@Root() inv: Invitation, @Ctx() ctx: Context) {
     return ctx.loaders.member.load(inv.senderId);
@@ -203,6 +227,15 @@ export class InvitationResolver {
   })
   invitationDeclined(@Root() event: InvitationDeclinedEvent): InvitationDeclinedEvent {
     return event;
+  }
+
+  private async actMany(
+    ctx: Context,
+    ids: string[],
+    action: "accept" | "ignore",
+  ): Promise<BulkInvitationsPayload> {
+    const r = await ctx.services.invitations.actMany(requireViewer(ctx), ids, action);
+    return { succeeded: r.succeeded.map(Invitation.from), failed: r.failed };
   }
 
   private async act(

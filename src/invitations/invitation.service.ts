@@ -20,6 +20,8 @@ import {
   type VisibleStatus,
 } from "./lifecycle";
 import { ReportRecord } from "./report.entity";
+import { deliveryFor } from "./gate";
+import { checkSendLimits } from "./limits";
 
 /** An invitation as one viewer sees it: the stored row plus `viewAs`'s projection. */
 export interface InvitationForViewer {
@@ -30,7 +32,19 @@ export interface InvitationForViewer {
 }
 
 export type ReceivedBucket = "PENDING" | "IGNORED" | "FILTERED";
-export type InvitationOrder = "NEWEST" | "OLDEST";
+export type InvitationOrder = "NEWEST" | "OLDEST" | "MOST_MUTUAL_CONNECTIONS";
+export type Relation = "MUTUAL_CONNECTIONS" | "SAME_EMPLOYER" | "SAME_INDUSTRY" | "SAME_SCHOOL";
+
+const RELATION_COLUMN = {
+  SAME_EMPLOYER: "employer",
+  SAME_INDUSTRY: "industry",
+  SAME_SCHOOL: "school",
+} as const;
+
+/** Connections the sender shares with the viewer (`:viewerId`), one correlated count. */
+const MUTUAL_COUNT = `(SELECT COUNT(*) FROM "connection" c1
+  INNER JOIN "connection" c2 ON c2."otherId" = c1."otherId"
+  WHERE c1."memberId" = :viewerId AND c2."memberId" = i."senderId")`;
 
 const RECEIVED_BUCKETS: Record<ReceivedBucket, StoredStatus[]> = {
   PENDING: ["PENDING"],
@@ -71,7 +85,7 @@ export class InvitationService {
    */
   async send(
     viewerId: string,
-    input: { recipientId: string; message?: string | null },
+    input: { recipientId: string; message?: string | null; recipientEmail?: string | null },
   ): Promise<{ invitation: InvitationForViewer; connected: boolean }> {
     const message = this.checkText(input.message, this.deps.config.noteMaxLength, "message");
     if (input.recipientId === viewerId)
@@ -80,8 +94,8 @@ export class InvitationService {
     const result = await this.deps.queue.transaction(async (em) => {
       const now = this.deps.clock.now();
       const recipientId = input.recipientId;
-      const exists = await em.exists(Member, { where: { id: recipientId } });
-      if (!exists || (await this.blocks.between(em, viewerId, recipientId))) {
+      const recipient = await em.findOneBy(Member, { id: recipientId });
+      if (!recipient || (await this.blocks.between(em, viewerId, recipientId))) {
         throw notFound("Member");
       }
       if (await this.connections.areConnected(em, viewerId, recipientId)) {
@@ -101,36 +115,40 @@ export class InvitationService {
         return { invitation: accepted, connected: true };
       }
       await this.checkCooldown(em, viewerId, recipientId, now);
-      const reported = await em.exists(ReportRecord, {
-        where: { reporterId: recipientId, senderId: viewerId },
-      });
+      await checkSendLimits(em, this.deps.config, viewerId, now);
+      const delivery = await deliveryFor(em, recipient, viewerId, input.recipientEmail ?? null);
       const record = em.create(InvitationRecord, {
         id: randomUUID(),
         senderId: viewerId,
         recipientId,
         pairKey: pairKeyOf(viewerId, recipientId),
         message,
-        status: reported ? "FILTERED" : "PENDING",
+        status: delivery,
         sentAt: now,
         respondedAt: null,
         responseMessage: null,
+        remindedAt: null,
+        remindAt: null,
       });
       await em.insert(InvitationRecord, record);
-      if (!reported) {
-        events.push(
-          await this.notifications.add(em, {
-            recipientId,
-            kind: "INVITATION_RECEIVED",
-            actorId: viewerId,
-            invitationId: record.id,
-            message,
-          }),
-          {
-            topic: Topic.InvitationReceived,
-            memberId: recipientId,
-            payload: { invitationId: record.id },
-          },
-        );
+      if (delivery === "PENDING") {
+        if (recipient.notifyOnInvitation) {
+          events.push(
+            await this.notifications.add(em, {
+              recipientId,
+              kind: "INVITATION_RECEIVED",
+              actorId: viewerId,
+              invitationId: record.id,
+              message,
+            }),
+          );
+        }
+        // The inbox's own live update; `notifyOnInvitation` only silences the notification.
+        events.push({
+          topic: Topic.InvitationReceived,
+          memberId: recipientId,
+          payload: { invitationId: record.id },
+        });
       }
       return { invitation: this.view(record, viewerId)!, connected: false };
     });
@@ -159,17 +177,85 @@ export class InvitationService {
     return result;
   }
 
-  /** Received invitations in one bucket, newest (or oldest) first, hiding blocked pairs. */
+  /**
+   * `acceptInvitations` / `ignoreInvitations`: every id in one transaction; an id that is not
+   * the viewer's (or not in a state that allows it) fails alone with its code, never the batch.
+   */
+  async actMany(
+    viewerId: string,
+    ids: string[],
+    action: "accept" | "ignore",
+  ): Promise<{
+    succeeded: InvitationForViewer[];
+    failed: { id: string; code: string; message: string }[];
+  }> {
+    const unique = [...new Set(ids)];
+    if (unique.length === 0 || unique.length > this.deps.config.pageMax) {
+      throw badInput(`ids must hold 1 to ${this.deps.config.pageMax} ids.`, "ids");
+    }
+    const events: PendingEvent[] = [];
+    const result = await this.deps.queue.transaction(async (em) => {
+      const succeeded: InvitationForViewer[] = [];
+      const failed: { id: string; code: string; message: string }[] = [];
+      const now = this.deps.clock.now();
+      for (const id of unique) {
+        const record = await this.findForParty(em, viewerId, id);
+        // Checked before any write for this id, so a failure leaves nothing half done.
+        const check = record && transition(record, action, viewerId, now);
+        if (!record || !check || !check.ok) {
+          const code = check && !check.ok ? check.code : "NOT_FOUND";
+          const message = check && !check.ok ? check.message : "Invitation not found.";
+          failed.push({ id, code, message });
+          continue;
+        }
+        succeeded.push(await this.apply(em, record, action, viewerId, now, null, events));
+      }
+      return { succeeded, failed };
+    });
+    publishAll(this.deps.pubSub, events);
+    return result;
+  }
+
+  /**
+   * Received invitations in one bucket, hiding blocked pairs, narrowed by the sender's
+   * relations to the viewer (all must hold) and a part of the sender's name.
+   */
   async listReceived(
     viewerId: string,
     bucket: ReceivedBucket,
     order: InvitationOrder,
     first?: number | null,
     after?: string | null,
+    filter: { relations?: Relation[] | null; search?: string | null } = {},
   ) {
     const qb = this.unblocked()
       .andWhere("i.recipientId = :viewerId", { viewerId })
       .andWhere("i.status IN (:...statuses)", { statuses: RECEIVED_BUCKETS[bucket] });
+    const relations = [...new Set(filter.relations ?? [])];
+    const search = filter.search?.trim();
+    if (relations.length || search) qb.innerJoin(Member, "s", "s.id = i.senderId");
+    if (search) {
+      // LOWER on both sides: SQLite's LOWER folds ASCII only, and so must the pattern.
+      qb.andWhere(`LOWER(s.name) LIKE LOWER(:pattern) ESCAPE '\\'`, {
+        pattern: `%${search.replace(/[\\%_]/g, (c) => "\\" + c)}%`,
+      });
+    }
+    if (relations.length) {
+      const viewer = await this.deps.dataSource.getRepository(Member).findOneByOrFail({
+        id: viewerId,
+      });
+      for (const relation of relations) {
+        if (relation === "MUTUAL_CONNECTIONS") {
+          qb.andWhere(`${MUTUAL_COUNT} > 0`);
+          continue;
+        }
+        const column = RELATION_COLUMN[relation];
+        const mine = viewer[column];
+        // A relation the viewer has no value for holds for nobody.
+        if (!mine) qb.andWhere("1 = 0");
+        else qb.andWhere(`LOWER(s.${column}) = :${column}`, { [column]: mine.toLowerCase() });
+      }
+    }
     return this.page(qb, viewerId, order, first, after);
   }
 
@@ -190,6 +276,7 @@ export class InvitationService {
     return this.page(qb, viewerId, "NEWEST", first, after);
   }
 
+  /** Keyset pagination: (mutual count,) sentAt, id; stable under inserts elsewhere. */
   private async page(
     qb: SelectQueryBuilder<InvitationRecord>,
     viewerId: string,
@@ -199,27 +286,44 @@ export class InvitationService {
   ) {
     const { pageDefault, pageMax } = this.deps.config;
     const size = pageSize(first, pageDefault, pageMax);
-    const cursor = decodeCursor(after, ["number", "string"]);
+    const byMutual = order === "MOST_MUTUAL_CONNECTIONS";
+    const cursor = decodeCursor(
+      after,
+      byMutual ? ["number", "number", "string"] : ["number", "string"],
+    );
     const totalCount = await qb.clone().getCount();
-    const desc = order === "NEWEST";
-    if (cursor) {
-      const op = desc ? "<" : ">";
+    const desc = order !== "OLDEST";
+    const op = desc ? "<" : ">";
+    const dir = desc ? "DESC" : "ASC";
+    if (byMutual) qb.addSelect(MUTUAL_COUNT, "mutual").setParameter("viewerId", viewerId);
+    if (cursor && byMutual) {
+      qb.andWhere(
+        `(${MUTUAL_COUNT} < :m OR (${MUTUAL_COUNT} = :m AND
+          (i.sentAt < :t OR (i.sentAt = :t AND i.id < :id))))`,
+        { m: cursor[0], t: new Date(cursor[1]), id: cursor[2] },
+      );
+    } else if (cursor) {
       qb.andWhere(`(i.sentAt ${op} :t OR (i.sentAt = :t AND i.id ${op} :id))`, {
         t: new Date(cursor[0]),
         id: cursor[1],
       });
     }
-    const rows = await qb
-      .orderBy("i.sentAt", desc ? "DESC" : "ASC")
-      .addOrderBy("i.id", desc ? "DESC" : "ASC")
-      .take(size + 1)
-      .getMany();
+    if (byMutual) qb.orderBy("mutual", "DESC").addOrderBy("i.sentAt", "DESC");
+    else qb.orderBy("i.sentAt", dir);
+    qb.addOrderBy("i.id", dir).limit(size + 1);
+    const { entities, raw } = await qb.getRawAndEntities<{ mutual?: number | string }>();
+    const rows = entities.map((record, n) => ({ record, mutual: Number(raw[n]?.mutual ?? 0) }));
     return toPage(
       rows,
       size,
       totalCount,
-      (r) => encodeCursor([r.sentAt.getTime(), r.id]),
-      (r) => this.view(r, viewerId)!,
+      ({ record, mutual }) =>
+        encodeCursor(
+          byMutual
+            ? [mutual, record.sentAt.getTime(), record.id]
+            : [record.sentAt.getTime(), record.id],
+        ),
+      ({ record }) => this.view(record, viewerId)!,
     );
   }
 
@@ -338,6 +442,7 @@ export class InvitationService {
     const until = new Date(last.respondedAt.getTime() + this.deps.config.cooldownMs);
     throw conflict(`You can invite this member again after ${until.toISOString()}.`, {
       retryAfter: Math.ceil((until.getTime() - now.getTime()) / 1000),
+      until: until.toISOString(),
     });
   }
 

@@ -43,6 +43,7 @@ registerEnumType(ReceivedStatus, {
 export enum InvitationOrder {
   NEWEST = "NEWEST",
   OLDEST = "OLDEST",
+  MOST_MUTUAL_CONNECTIONS = "MOST_MUTUAL_CONNECTIONS",
 }
 registerEnumType(InvitationOrder, {
   name: "InvitationOrder",
@@ -50,6 +51,26 @@ registerEnumType(InvitationOrder, {
   valuesConfig: {
     NEWEST: { description: "Most recently sent first (the default)." },
     OLDEST: { description: "Longest waiting first." },
+    MOST_MUTUAL_CONNECTIONS: {
+      description: "Senders sharing the most connections with you first; then newest first.",
+    },
+  },
+});
+
+export enum Relation {
+  MUTUAL_CONNECTIONS = "MUTUAL_CONNECTIONS",
+  SAME_EMPLOYER = "SAME_EMPLOYER",
+  SAME_INDUSTRY = "SAME_INDUSTRY",
+  SAME_SCHOOL = "SAME_SCHOOL",
+}
+registerEnumType(Relation, {
+  name: "Relation",
+  description: "A relation between the sender and the viewer.",
+  valuesConfig: {
+    MUTUAL_CONNECTIONS: { description: "The sender shares at least one connection with you." },
+    SAME_EMPLOYER: { description: "The sender has your employer." },
+    SAME_INDUSTRY: { description: "The sender works in your industry." },
+    SAME_SCHOOL: { description: "The sender went to your school." },
   },
 });
 
@@ -138,4 +159,25 @@ export class InvitationDeclinedEvent {
 
   @Field({ description: "When it was declined." })
   declinedAt: Date;
+}
+
+@ObjectType({ description: "One id a bulk action could not act on, and why." })
+export class BulkInvitationFailure {
+  @Field(() => ID, { description: "The id as given." })
+  id: string;
+
+  @Field({ description: "The error code this id alone would have had: NOT_FOUND or CONFLICT." })
+  code: string;
+
+  @Field({ description: "What went wrong, for people." })
+  message: string;
+}
+
+@ObjectType({ description: "The result of a bulk action on invitations (one transaction)." })
+export class BulkInvitationsPayload {
+  @Field(() => [Invitation], { description: "The invitations acted on, as you now see them." })
+  succeeded: Invitation[];
+
+  @Field(() => [BulkInvitationFailure], { description: "The ids that were not acted on." })
+  failed: BulkInvitationFailure[];
 }

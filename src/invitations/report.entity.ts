@@ -5,6 +5,7 @@ import { InvitationRecord } from "./invitation.entity";
 /** A recipient's report of an invitation; the sender's later invitations to them land FILTERED. */
 @Entity("report")
 @Index("IDX_report_reporter_sender", ["reporterId", "senderId"])
+@Index("IDX_report_sender_created", ["senderId", "createdAt"])
 export class ReportRecord {
   @PrimaryColumn("varchar", { length: 36 })
   id: string;

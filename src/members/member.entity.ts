@@ -45,4 +45,16 @@ export class Member implements Node {
 
   @Column("datetime")
   createdAt: Date;
+
+  /** Who may invite this member (`WhoCanInvite`); private to the member. */
+  @Column("varchar", { length: 20, default: "EVERYONE" })
+  whoCanInvite: "EVERYONE" | "EMAIL_REQUIRED" | "SECOND_DEGREE";
+
+  /** Whether a new invitation stores an INVITATION_RECEIVED notification for this member. */
+  @Column("boolean", { default: true })
+  notifyOnInvitation: boolean;
+
+  /** Whether this member gets INVITATION_REMINDER notifications. */
+  @Column("boolean", { default: true })
+  reminders: boolean;
 }

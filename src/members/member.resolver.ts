@@ -2,7 +2,13 @@ import { Arg, Ctx, FieldResolver, ID, Int, Query, Resolver, Root } from "type-gr
 import { requireViewer } from "../common/viewer";
 import type { Context } from "../context";
 import { Member } from "./member.entity";
-import { ConnectionDegree, MemberConnection } from "./member.types";
+import { SEARCH_MAX_LENGTH, SUGGESTIONS_DEFAULT, SUGGESTIONS_MAX } from "./member.service";
+import {
+  ConnectionDegree,
+  MemberConnection,
+  MemberSuggestion,
+  SuggestionReason,
+} from "./member.types";
 
 /** Members as the viewer may see them: profile fields open, contact and network closed. */
 @Resolver(() => Member)
@@ -33,6 +39,65 @@ export class MemberResolver {
     const ids = await ctx.services.blocks.blockedBy(requireViewer(ctx));
     const members = await ctx.loaders.member.loadMany(ids);
     return members.filter((m): m is Member => m instanceof Member);
+  }
+
+  @Query(() => MemberConnection, {
+    description:
+      "Members whose name, employer, school or industry contains `search` (case-insensitive). " +
+      "Leaves out the viewer and anyone blocked either way. First-degree connections come first, " +
+      "then second-degree members, then everyone else; within each group by name, then id.",
+  })
+  async members(
+    @Arg("search", () => String, {
+      description: `Text to find, trimmed; 1 to ${SEARCH_MAX_LENGTH} characters. % and _ match themselves.`,
+    })
+    search: string,
+    @Ctx() ctx: Context,
+    @Arg("first", () => Int, { nullable: true, description: "Page size (default 20, max 100)." })
+    first?: number,
+    @Arg("after", () => String, { nullable: true, description: "Cursor to continue after." })
+    after?: string,
+  ) {
+    const viewerId = requireViewer(ctx);
+    const page = await ctx.services.members.search(viewerId, search, first, after);
+    return {
+      ...page,
+      edges: page.edges.map(({ cursor, node }) => {
+        // The search already knows who is connected: spare the field resolvers a query.
+        ctx.loaders.member.prime(node.member.id, node.member);
+        ctx.loaders.connectedToViewer.prime(node.member.id, node.rank === 0);
+        return { cursor, node: node.member };
+      }),
+    };
+  }
+
+  @Query(() => [MemberSuggestion], {
+    description:
+      "People the viewer may know: members not connected to the viewer, with no open invitation " +
+      "either way and no block either way, who share a connection, the employer, the school or " +
+      "the industry with the viewer. Ranked by shared connections (most first), then same " +
+      "employer, then same school, then same industry (each: true first), then name, then id.",
+  })
+  async suggestedMembers(
+    @Ctx() ctx: Context,
+    @Arg("first", () => Int, {
+      nullable: true,
+      description: `How many (default ${SUGGESTIONS_DEFAULT}, 1 to ${SUGGESTIONS_MAX}).`,
+    })
+    first?: number,
+  ): Promise<MemberSuggestion[]> {
+    const viewerId = requireViewer(ctx);
+    const suggestions = await ctx.services.members.suggest(viewerId, first);
+    return suggestions.map((s) => {
+      ctx.loaders.member.prime(s.member.id, s.member);
+      ctx.loaders.connectedToViewer.prime(s.member.id, false);
+      ctx.loaders.mutualCount.prime(s.member.id, s.sharedConnectionsCount);
+      return {
+        member: s.member,
+        reasons: s.reasons.map((r) => SuggestionReason[r]),
+        sharedConnectionsCount: s.sharedConnectionsCount,
+      };
+    });
   }
 
   @FieldResolver(() => String, {
