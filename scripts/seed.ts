@@ -38,6 +38,7 @@ const HEALTH = "Hospital & Health Care";
 const ENERGY = "Renewable Energy";
 const HR = "Human Resources";
 const CONSULTING = "Management Consulting";
+const ROBOTICS = "Industrial Automation";
 
 // key (also the email's local part), name, headline, employer, industry, school
 const MEMBERS: DemoMember[] = (
@@ -51,9 +52,16 @@ const MEMBERS: DemoMember[] = (
     ["hannah", "Hannah Kowalski", "Clinical Data Analyst", HELIX, HEALTH, TORONTO],
     ["grace", "Grace Mensah", "VP Engineering", HELIX, HEALTH, EDINBURGH],
     ["tomasz", "Tomasz Nowak", "Grid Systems Engineer", BRIGHTWATER, ENERGY, DELFT],
-    ["omar", "Omar Haddad", "Frontend Engineer", BRIGHTWATER, ENERGY, TORONTO],
+    ["omar", "Omar Haddad", "Frontend Engineer", BRIGHTWATER, SOFTWARE, TORONTO],
     ["elena", "Elena Rossi", "Talent Acquisition Lead", COPPERLEAF, HR, EDINBURGH],
     ["noah", "Noah Fischer", "Founder, growth consulting", "Fischer & Co.", CONSULTING, TORONTO],
+    ["mateo", "Mateo Silva", "Staff Engineer, Data Platform", NORTHWIND, SOFTWARE, DELFT],
+    ["ines", "Inès Laurent", "Product Manager, Payments", NORTHWIND, SOFTWARE, TORONTO],
+    ["ravi", "Ravi Shah", "Graduate Software Engineer", NORTHWIND, SOFTWARE, "IIT Bombay"],
+    ["chloe", "Chloé Dubois", "Engineering Manager, Mobile", NORTHWIND, SOFTWARE, "Sorbonne"],
+    ["wei", "Wei Chen", "Principal Engineer, Motion Control", "Lumen Robotics", ROBOTICS, DELFT],
+    ["isla", "Isla Campbell", "Energy Policy Analyst", BRIGHTWATER, ENERGY, EDINBURGH],
+    ["fatima", "Fatima Benali", "Developer Advocate", "Quantix", SOFTWARE, "McGill University"],
   ] as const
 ).map(([key, name, headline, employer, industry, school]) => ({
   key,

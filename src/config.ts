@@ -8,6 +8,12 @@ export interface Config {
   host: string;
   /** SQLite file; its folder also keeps the generated development JWT secret. */
   sqlitePath: string;
+  /** `postgres://...`: PostgreSQL instead of SQLite. */
+  databaseUrl: string | null;
+  /** Connections in the PostgreSQL pool. */
+  databasePoolSize: number;
+  /** `redis://...`: the pubsub crosses instances through Redis instead of staying in-process. */
+  redisUrl: string | null;
   production: boolean;
   jwtSecret: string;
   /** A `jsonwebtoken` duration such as `7d` or `12h`. */
@@ -54,6 +60,9 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     port: int(env, "PORT", 4000, 0, 65535),
     host: env.HOST || "0.0.0.0",
     sqlitePath,
+    databaseUrl: env.DATABASE_URL || null,
+    databasePoolSize: int(env, "DATABASE_POOL_SIZE", 10, 1, 1000),
+    redisUrl: env.REDIS_URL || null,
     production,
     jwtSecret: env.JWT_SECRET || "",
     jwtExpiresIn: env.JWT_EXPIRES_IN || "7d",
@@ -74,6 +83,12 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
   };
   if (!/^\d+\s*(ms|s|m|h|d|w|y)?$/.test(config.jwtExpiresIn)) {
     throw new ConfigError(`JWT_EXPIRES_IN must look like 7d or 12h, got "${config.jwtExpiresIn}"`);
+  }
+  if (config.databaseUrl && !/^postgres(ql)?:\/\//.test(config.databaseUrl)) {
+    throw new ConfigError("DATABASE_URL must start with postgres:// or postgresql://");
+  }
+  if (config.redisUrl && !/^rediss?:\/\//.test(config.redisUrl)) {
+    throw new ConfigError("REDIS_URL must start with redis:// or rediss://");
   }
   if (config.pageDefault > config.pageMax) {
     throw new ConfigError("PAGE_SIZE_DEFAULT must not exceed PAGE_SIZE_MAX");

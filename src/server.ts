@@ -15,20 +15,16 @@ import {
 import { useServer } from "graphql-ws/use/ws";
 import type { DataSource } from "typeorm";
 import { WebSocketServer } from "ws";
+import { createApp } from "./app";
 import { bearerToken, verifyToken } from "./auth/token";
-import { systemClock, type Clock } from "./common/clock";
-import type { Deps } from "./common/deps";
+import type { Clock } from "./common/clock";
 import { ErrorCode } from "./common/errors";
-import { createAppPubSub } from "./common/pubsub";
 import type { Config } from "./config";
 import type { Context } from "./context";
-import { openDatabase, QueryCounter } from "./db/data-source";
-import { WriteQueue } from "./db/write-queue";
 import type { JobsReport } from "./jobs/jobs.service";
 import { createLoaders } from "./loaders";
 import { Member } from "./members/member.entity";
 import { buildAppSchema } from "./schema";
-import { createServices } from "./services";
 
 /** A running server: one HTTP server for GraphQL over HTTP, graphql-ws and /healthz. */
 export interface RunningServer {
@@ -62,16 +58,9 @@ export interface StartOptions {
 export async function startServer(opts: StartOptions): Promise<RunningServer> {
   const { config } = opts;
   const log = opts.log ?? ((m: string) => console.log(m));
-  const counter = new QueryCounter();
-  const dataSource = await openDatabase(config.sqlitePath, counter);
-  const deps: Deps = {
-    config,
-    dataSource,
-    queue: new WriteQueue(dataSource),
-    pubSub: createAppPubSub(),
-    clock: opts.clock ?? systemClock,
-  };
-  const services = createServices(deps);
+  const app = await createApp(config, opts.clock);
+  const { deps, services, counter } = app;
+  const dataSource = deps.dataSource;
   const schema = await buildAppSchema(deps.pubSub);
   const events = new EventEmitter();
 
@@ -88,8 +77,8 @@ export async function startServer(opts: StartOptions): Promise<RunningServer> {
     loaders: createLoaders(dataSource, viewerId, cache),
   });
 
-  const app = express();
-  const httpServer = createServer(app);
+  const web = express();
+  const httpServer = createServer(web);
   const wsServer = new WebSocketServer({ server: httpServer, path: "/graphql" });
   const wsCleanup = useServer<Record<string, unknown>, { viewerId?: string }>(
     {
@@ -134,15 +123,22 @@ export async function startServer(opts: StartOptions): Promise<RunningServer> {
   });
   await apollo.start();
 
-  app.get("/healthz", async (_req, res) => {
-    try {
-      await dataSource.query("SELECT 1");
-      res.json({ status: "ok", database: "ok" });
-    } catch {
-      res.status(503).json({ status: "unavailable", database: "unreachable" });
-    }
+  web.get("/healthz", async (_req, res) => {
+    const database = await dataSource.query("SELECT 1").then(
+      () => true,
+      () => false,
+    );
+    const pubsub = await app.pubsub.health();
+    const ok = database && pubsub.ok;
+    res.status(ok ? 200 : 503).json({
+      status: ok ? "ok" : "unavailable",
+      database: database ? "ok" : "unreachable",
+      engine: dataSource.options.type === "postgres" ? "postgres" : "sqlite",
+      pubsub: pubsub.kind,
+      ...(pubsub.kind === "redis" ? { redis: pubsub.ok ? "ok" : "unreachable" } : {}),
+    });
   });
-  app.use(
+  web.use(
     "/graphql",
     cors(),
     express.json({ limit: config.bodyLimit }),
@@ -189,7 +185,7 @@ export async function startServer(opts: StartOptions): Promise<RunningServer> {
         for (const client of wsServer.clients) client.close(1001, "Server shutting down");
         await services.jobs.stop();
         await apollo.stop();
-        await dataSource.destroy();
+        await app.close();
       })();
       return stopping;
     },

@@ -1,4 +1,5 @@
 import { Column, Entity, Index, JoinColumn, ManyToOne, PrimaryColumn } from "typeorm";
+import { DATE_TYPE } from "../db/column-types";
 import { Member } from "../members/member.entity";
 
 /** `blockerId` blocked `blockedId`; while it exists each is invisible to the other. */
@@ -11,7 +12,7 @@ export class BlockRecord {
   @PrimaryColumn("varchar", { length: 36 })
   blockedId: string;
 
-  @Column("datetime")
+  @Column(DATE_TYPE)
   createdAt: Date;
 
   // Foreign key only (never loaded through it): keeps the table honest.

@@ -1,4 +1,6 @@
+import { createRedisEventTarget } from "@graphql-yoga/redis-event-target";
 import { createPubSub } from "@graphql-yoga/subscription";
+import { Redis } from "ioredis";
 
 /**
  * Topics, each published per member id (the recipient of the event), never on one shared
@@ -28,11 +30,57 @@ export type Topics = {
   [Topic.InvitationDeclined]: [memberId: string, payload: DeclineSignal];
 };
 
-export type AppPubSub = ReturnType<typeof createAppPubSub>;
+export type AppPubSub = ReturnType<typeof createPubSub<Topics>>;
 
-/** The in-process pubsub (one instance per server). */
-export function createAppPubSub() {
+/** The in-process pubsub: one per process (tests, a single server). */
+export function createAppPubSub(): AppPubSub {
   return createPubSub<Topics>();
+}
+
+/** A pubsub with what the server needs to report on it and shut it down. */
+export interface PubSubHandle {
+  pubSub: AppPubSub;
+  /** "in-process", or Redis's state for /healthz. */
+  health(): Promise<{ kind: "in-process" | "redis"; ok: boolean }>;
+  close(): Promise<void>;
+}
+
+/**
+ * In-process without `redisUrl`; otherwise through Redis (two connections: one publishes,
+ * one subscribes), so an event published by any instance reaches subscribers on every
+ * instance. The per-member topic ids become Redis channels one to one. Redis carries
+ * signals only: a subscriber that missed one (Redis restarting, a reconnect) recovers from
+ * the stored notifications with `notificationAdded(after:)`.
+ */
+export function createPubSubHandle(redisUrl: string | null): PubSubHandle {
+  if (!redisUrl) {
+    return {
+      pubSub: createAppPubSub(),
+      health: async () => ({ kind: "in-process", ok: true }),
+      close: async () => {},
+    };
+  }
+  const options = { maxRetriesPerRequest: 3, lazyConnect: false };
+  const publishClient = new Redis(redisUrl, options);
+  const subscribeClient = new Redis(redisUrl, options);
+  for (const client of [publishClient, subscribeClient]) {
+    // ioredis reconnects by itself; without a listener an error event would crash the process.
+    client.on("error", (err) => console.error(`redis: ${err.message}`));
+  }
+  const eventTarget = createRedisEventTarget({ publishClient, subscribeClient });
+  return {
+    pubSub: createPubSub<Topics>({ eventTarget }),
+    health: async () => {
+      try {
+        return { kind: "redis", ok: (await publishClient.ping()) === "PONG" };
+      } catch {
+        return { kind: "redis", ok: false };
+      }
+    },
+    close: async () => {
+      await Promise.all([publishClient.quit(), subscribeClient.quit()]).catch(() => undefined);
+    },
+  };
 }
 
 /** One event to publish after its transaction commits. */

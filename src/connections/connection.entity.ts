@@ -1,4 +1,5 @@
 import { Column, Entity, Index, JoinColumn, ManyToOne, PrimaryColumn } from "typeorm";
+import { DATE_TYPE } from "../db/column-types";
 import { Member } from "../members/member.entity";
 
 /** One direction of a first-degree connection; every connection is stored as two rows. */
@@ -11,7 +12,7 @@ export class ConnectionRecord {
   @PrimaryColumn("varchar", { length: 36 })
   otherId: string;
 
-  @Column("datetime")
+  @Column(DATE_TYPE)
   createdAt: Date;
 
   // Foreign key only (never loaded through it): keeps the table honest.

@@ -1,8 +1,9 @@
 import { mkdirSync } from "node:fs";
 import { dirname } from "node:path";
+import pg from "pg";
 import { DataSource, type Logger, type QueryRunner } from "typeorm";
 import { entities } from "./entities";
-import { migrations } from "./migrations";
+import { migrationsFor } from "./migrations";
 
 interface BetterSqlite {
   pragma(sql: string): unknown;
@@ -22,38 +23,80 @@ export class QueryCounter implements Logger {
   log(): void {}
 }
 
+/** Where the data lives: a SQLite file, or PostgreSQL when a URL is given. */
+export interface DatabaseTarget {
+  sqlitePath: string;
+  databaseUrl?: string | null;
+  databasePoolSize?: number;
+}
+
+// COUNT(*) and other bigints arrive as strings from node-postgres; our counts fit a number.
+pg.types.setTypeParser(pg.types.builtins.INT8, (v) => Number.parseInt(v, 10));
+
 /**
- * Opens the SQLite database at `path` (created with its folder when missing) and migrates it.
- * WAL lets readers proceed during a write; foreign keys are enforced; a busy timeout covers a
- * second process (a script) holding the write lock for a moment.
+ * Opens the database and runs its pending migrations.
+ *
+ * SQLite (default): the file and its folder are created when missing; WAL lets readers go on
+ * during a write; foreign keys are enforced; a busy timeout covers another process (a second
+ * server, `npm run jobs`) holding the write lock for a moment.
+ * PostgreSQL (`databaseUrl`): a pool of `databasePoolSize` connections.
  */
 export async function openDatabase(
-  path: string,
+  target: DatabaseTarget,
   counter = new QueryCounter(),
 ): Promise<DataSource> {
-  if (path !== ":memory:") mkdirSync(dirname(path), { recursive: true });
-  const dataSource = new DataSource({
-    type: "better-sqlite3",
-    database: path,
+  const common = {
     entities,
-    migrations,
     migrationsRun: false,
     synchronize: false,
-    logging: ["query"],
+    logging: ["query"] as const,
     logger: counter,
-    prepareDatabase: (db: BetterSqlite) => {
-      // SQLite's built-in LOWER folds ASCII only ("É" stays "É"); member names, employers and
-      // schools are international, and PostgreSQL's LOWER folds them all. Same answer on both.
-      db.function("lower", { deterministic: true }, (value: unknown) =>
-        typeof value === "string" ? value.toLowerCase() : value,
-      );
-      db.pragma("journal_mode = WAL");
-      db.pragma("synchronous = NORMAL");
-      db.pragma("foreign_keys = ON");
-      db.pragma("busy_timeout = 5000");
-    },
-  });
+  };
+  const dataSource = target.databaseUrl
+    ? new DataSource({
+        ...common,
+        type: "postgres",
+        url: target.databaseUrl,
+        poolSize: target.databasePoolSize ?? 10,
+        migrations: migrationsFor("postgres"),
+        logging: ["query"],
+      })
+    : new DataSource({
+        ...common,
+        type: "better-sqlite3",
+        database: prepareSqlitePath(target.sqlitePath),
+        migrations: migrationsFor("sqlite"),
+        logging: ["query"],
+        prepareDatabase: (db: BetterSqlite) => {
+          // SQLite's built-in LOWER folds ASCII only ("É" stays "É"); names, employers and
+          // schools are international, and PostgreSQL's LOWER folds them all. Same answer on both.
+          db.function("lower", { deterministic: true }, (value: unknown) =>
+            typeof value === "string" ? value.toLowerCase() : value,
+          );
+          db.pragma("journal_mode = WAL");
+          db.pragma("synchronous = NORMAL");
+          db.pragma("foreign_keys = ON");
+          db.pragma("busy_timeout = 5000");
+        },
+      });
   await dataSource.initialize();
-  await dataSource.runMigrations({ transaction: "each" });
+  if (target.databaseUrl) {
+    // Instances starting together: an advisory lock lets one migrate while the others wait.
+    const runner = dataSource.createQueryRunner();
+    try {
+      await runner.query("SELECT pg_advisory_lock(727274)");
+      await dataSource.runMigrations({ transaction: "all" });
+    } finally {
+      await runner.query("SELECT pg_advisory_unlock(727274)").catch(() => undefined);
+      await runner.release();
+    }
+  } else {
+    await dataSource.runMigrations({ transaction: "each" });
+  }
   return dataSource;
+}
+
+function prepareSqlitePath(path: string): string {
+  if (path !== ":memory:") mkdirSync(dirname(path), { recursive: true });
+  return path;
 }

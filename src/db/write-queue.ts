@@ -1,38 +1,66 @@
 import type { DataSource, EntityManager } from "typeorm";
+import type { PendingEvent } from "../common/pubsub";
+
+/** Runs after a transaction commits, with the events it recorded (never after a rollback). */
+export type Publish = (events: PendingEvent[]) => void;
+
+const MAX_ATTEMPTS = 8;
 
 /**
- * Runs write transactions one at a time. TypeORM drives SQLite through a single connection,
- * where two interleaved transactions would collide ("cannot start a transaction within a
- * transaction"); queueing them in the process is the correct lock for that one connection.
+ * Every write transaction goes through here, and so does the outbox rule: a transaction
+ * records its events, and they are published only once it has committed.
+ *
+ * SQLite: TypeORM drives it through a single connection, where two interleaved transactions
+ * would collide, so transactions run one at a time in the process; `BEGIN IMMEDIATE` takes
+ * the file's write lock up front, so another process's commit (a second server, `npm run
+ * jobs`) makes it wait for `busy_timeout` instead of failing a read-then-write transaction
+ * with SQLITE_BUSY_SNAPSHOT.
+ *
+ * PostgreSQL: transactions run concurrently from a pool at SERIALIZABLE isolation, and one
+ * that loses a race (serialization failure, deadlock, or a unique index such as the pair's
+ * one open invitation) is retried from the start, so the rules see the winner's commit and
+ * answer as they would have in sequence. Another instance is held off the same way.
  */
 export class WriteQueue {
   private tail: Promise<unknown> = Promise.resolve();
+  private readonly postgres: boolean;
 
-  constructor(private readonly dataSource: DataSource) {}
+  constructor(
+    private readonly dataSource: DataSource,
+    private readonly publish: Publish = () => {},
+  ) {
+    this.postgres = dataSource.options.type === "postgres";
+  }
 
-  /** Runs `work` in its own transaction once every earlier one has finished. */
-  transaction<T>(work: (em: EntityManager) => Promise<T>): Promise<T> {
+  /** Runs `work` in its own transaction; `events` it records are published after commit. */
+  async transaction<T>(
+    work: (em: EntityManager, events: PendingEvent[]) => Promise<T>,
+  ): Promise<T> {
+    const { result, events } = this.postgres
+      ? await this.serializable(work)
+      : await this.queued(work);
+    this.publish(events);
+    return result;
+  }
+
+  private queued<T>(work: (em: EntityManager, events: PendingEvent[]) => Promise<T>) {
     const run = this.tail.then(() => this.immediate(work));
     // The queue must go on after a failed transaction; the caller still sees the failure.
     this.tail = run.catch(() => undefined);
     return run;
   }
 
-  /**
-   * `BEGIN IMMEDIATE` takes SQLite's write lock up front. With a plain (deferred) BEGIN, a
-   * transaction that reads and then writes fails at once with SQLITE_BUSY_SNAPSHOT when
-   * another process (`npm run jobs`, a script) committed in between; taking the lock first
-   * makes it wait for `busy_timeout` instead. Services use insert/update/delete (never
-   * `save`, which would open a nested transaction).
-   */
-  private async immediate<T>(work: (em: EntityManager) => Promise<T>): Promise<T> {
+  /** SQLite: one transaction holding the write lock from its first statement. */
+  private async immediate<T>(work: (em: EntityManager, events: PendingEvent[]) => Promise<T>) {
     const runner = this.dataSource.createQueryRunner();
     try {
       await runner.query("BEGIN IMMEDIATE");
       try {
-        const result = await work(runner.manager);
+        const events: PendingEvent[] = [];
+        // Services use insert/update/delete, never `save` (which would nest a transaction).
+        const result = await work(runner.manager, events);
         await runner.query("COMMIT");
-        return result;
+        return { result, events };
       } catch (err) {
         await runner.query("ROLLBACK");
         throw err;
@@ -41,4 +69,26 @@ export class WriteQueue {
       await runner.release();
     }
   }
+
+  /** PostgreSQL: SERIALIZABLE, retried with a little jitter when it loses a race. */
+  private async serializable<T>(work: (em: EntityManager, events: PendingEvent[]) => Promise<T>) {
+    for (let attempt = 1; ; attempt++) {
+      const events: PendingEvent[] = [];
+      try {
+        const result = await this.dataSource.transaction("SERIALIZABLE", (em) => work(em, events));
+        return { result, events };
+      } catch (err) {
+        if (attempt >= MAX_ATTEMPTS || !isRetryable(err)) throw err;
+        await new Promise((r) => setTimeout(r, Math.random() * 5 * attempt));
+      }
+    }
+  }
+}
+
+/** 40001 serialization failure, 40P01 deadlock, 23505 unique violation (a race lost). */
+function isRetryable(err: unknown): boolean {
+  const code =
+    (err as { code?: string; driverError?: { code?: string } })?.driverError?.code ??
+    (err as { code?: string })?.code;
+  return code === "40001" || code === "40P01" || code === "23505";
 }

@@ -1,4 +1,5 @@
 import { Column, Entity, Index, JoinColumn, ManyToOne, PrimaryColumn } from "typeorm";
+import { DATE_TYPE } from "../db/column-types";
 import { Member } from "../members/member.entity";
 import type { StoredStatus } from "./lifecycle";
 
@@ -36,21 +37,21 @@ export class InvitationRecord {
   @Column("varchar", { length: 20 })
   status: StoredStatus;
 
-  @Column("datetime")
+  @Column(DATE_TYPE)
   sentAt: Date;
 
-  @Column("datetime", { nullable: true })
+  @Column(DATE_TYPE, { nullable: true })
   respondedAt: Date | null;
 
   @Column("text", { nullable: true })
   responseMessage: string | null;
 
   /** When the automatic reminder (after `reminderAfterMs` pending) was sent; null until then. */
-  @Column("datetime", { nullable: true })
+  @Column(DATE_TYPE, { nullable: true })
   remindedAt: Date | null;
 
   /** The recipient's own "remind me" time (setInvitationReminder); cleared once sent. */
-  @Column("datetime", { nullable: true })
+  @Column(DATE_TYPE, { nullable: true })
   @Index()
   remindAt: Date | null;
 

@@ -4,7 +4,7 @@ import type { BlockService } from "../blocks/block.service";
 import type { Deps } from "../common/deps";
 import { AppError, badInput, conflict, notFound } from "../common/errors";
 import { decodeCursor, encodeCursor, pageSize, toPage } from "../common/pagination";
-import { publishAll, Topic, type PendingEvent } from "../common/pubsub";
+import { Topic, type PendingEvent } from "../common/pubsub";
 import type { ConnectionService } from "../connections/connection.service";
 import { Member } from "../members/member.entity";
 import type { NotificationService } from "../notifications/notification.service";
@@ -90,8 +90,7 @@ export class InvitationService {
     const message = this.checkText(input.message, this.deps.config.noteMaxLength, "message");
     if (input.recipientId === viewerId)
       throw badInput("You cannot invite yourself.", "recipientId");
-    const events: PendingEvent[] = [];
-    const result = await this.deps.queue.transaction(async (em) => {
+    const result = await this.deps.queue.transaction(async (em, events) => {
       const now = this.deps.clock.now();
       const recipientId = input.recipientId;
       const recipient = await em.findOneBy(Member, { id: recipientId });
@@ -152,7 +151,6 @@ export class InvitationService {
       }
       return { invitation: this.view(record, viewerId)!, connected: false };
     });
-    publishAll(this.deps.pubSub, events);
     return result;
   }
 
@@ -165,15 +163,13 @@ export class InvitationService {
     reportReason?: string,
   ): Promise<InvitationForViewer> {
     const text = this.checkText(message, this.deps.config.responseMaxLength, "message");
-    const events: PendingEvent[] = [];
-    const result = await this.deps.queue.transaction(async (em) => {
+    const result = await this.deps.queue.transaction(async (em, events) => {
       const record = await this.findForParty(em, viewerId, id);
       if (!record) throw notFound("Invitation");
       return this.apply(em, record, action, viewerId, this.deps.clock.now(), text, events, {
         reportReason,
       });
     });
-    publishAll(this.deps.pubSub, events);
     return result;
   }
 
@@ -193,8 +189,7 @@ export class InvitationService {
     if (unique.length === 0 || unique.length > this.deps.config.pageMax) {
       throw badInput(`ids must hold 1 to ${this.deps.config.pageMax} ids.`, "ids");
     }
-    const events: PendingEvent[] = [];
-    const result = await this.deps.queue.transaction(async (em) => {
+    const result = await this.deps.queue.transaction(async (em, events) => {
       const succeeded: InvitationForViewer[] = [];
       const failed: { id: string; code: string; message: string }[] = [];
       const now = this.deps.clock.now();
@@ -212,7 +207,6 @@ export class InvitationService {
       }
       return { succeeded, failed };
     });
-    publishAll(this.deps.pubSub, events);
     return result;
   }
 

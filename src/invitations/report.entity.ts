@@ -1,4 +1,5 @@
 import { Column, Entity, Index, JoinColumn, ManyToOne, PrimaryColumn } from "typeorm";
+import { DATE_TYPE } from "../db/column-types";
 import { Member } from "../members/member.entity";
 import { InvitationRecord } from "./invitation.entity";
 
@@ -22,7 +23,7 @@ export class ReportRecord {
   @Column("varchar", { length: 20 })
   reason: string;
 
-  @Column("datetime")
+  @Column(DATE_TYPE)
   createdAt: Date;
 
   // Foreign key only (never loaded through it): keeps the table honest.

@@ -2,7 +2,7 @@ import type { EntityManager } from "typeorm";
 import { BlockRecord } from "../blocks/block.entity";
 import type { Deps } from "../common/deps";
 import { badInput, conflict, notFound } from "../common/errors";
-import { publishAll, type PendingEvent } from "../common/pubsub";
+import type { PendingEvent } from "../common/pubsub";
 import { InvitationRecord } from "../invitations/invitation.entity";
 import { OPEN_STATUSES, RULES } from "../invitations/lifecycle";
 import { Member } from "../members/member.entity";
@@ -311,9 +311,7 @@ export class JobService {
     for (;;) {
       const rows = await select(afterId);
       if (rows.length === 0) return total;
-      const events: PendingEvent[] = [];
-      total += await this.deps.queue.transaction((em) => work(em, rows, events));
-      publishAll(this.deps.pubSub, events);
+      total += await this.deps.queue.transaction((em, events) => work(em, rows, events));
       if (rows.length < BATCH) return total;
       afterId = rows[rows.length - 1].id;
     }

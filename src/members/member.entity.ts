@@ -1,5 +1,6 @@
 import { Field, ID, ObjectType } from "type-graphql";
 import { Column, Entity, Index, PrimaryColumn } from "typeorm";
+import { DATE_TYPE } from "../db/column-types";
 import { Node } from "../common/node";
 
 /**
@@ -43,7 +44,7 @@ export class Member implements Node {
   @Field(() => String, { nullable: true, description: "School the member attended." })
   school: string | null;
 
-  @Column("datetime")
+  @Column(DATE_TYPE)
   createdAt: Date;
 
   /** Who may invite this member (`WhoCanInvite`); private to the member. */

@@ -1,4 +1,5 @@
 import { Column, Entity, Index, JoinColumn, ManyToOne, PrimaryColumn } from "typeorm";
+import { DATE_TYPE } from "../db/column-types";
 import { Member } from "../members/member.entity";
 import { InvitationRecord } from "../invitations/invitation.entity";
 
@@ -37,7 +38,7 @@ export class NotificationRecord {
   @Column("boolean", { default: false })
   read: boolean;
 
-  @Column("datetime")
+  @Column(DATE_TYPE)
   createdAt: Date;
 
   // Foreign key only (never loaded through it): keeps the table honest.

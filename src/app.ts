@@ -1,0 +1,41 @@
+import { systemClock, type Clock } from "./common/clock";
+import type { Deps } from "./common/deps";
+import { createPubSubHandle, publishAll, type PubSubHandle } from "./common/pubsub";
+import type { Config } from "./config";
+import { openDatabase, QueryCounter } from "./db/data-source";
+import { WriteQueue } from "./db/write-queue";
+import { createServices, type Services } from "./services";
+
+/** Everything but the transport: database, pubsub, services. The server and scripts share it. */
+export interface App {
+  deps: Deps;
+  services: Services;
+  pubsub: PubSubHandle;
+  counter: QueryCounter;
+  close(): Promise<void>;
+}
+
+/** Opens (and migrates) the database, connects the pubsub, and builds the services. */
+export async function createApp(config: Config, clock: Clock = systemClock): Promise<App> {
+  const counter = new QueryCounter();
+  const dataSource = await openDatabase(config, counter);
+  const pubsub = createPubSubHandle(config.redisUrl);
+  const deps: Deps = {
+    config,
+    dataSource,
+    // The outbox rule: events go out only after their transaction committed.
+    queue: new WriteQueue(dataSource, (events) => publishAll(pubsub.pubSub, events)),
+    pubSub: pubsub.pubSub,
+    clock,
+  };
+  return {
+    deps,
+    services: createServices(deps),
+    pubsub,
+    counter,
+    async close() {
+      await pubsub.close();
+      await dataSource.destroy();
+    },
+  };
+}

@@ -1,0 +1,5 @@
+import { Initial1795680187181 } from "./1795680187181-initial";
+import { Manager1795681760120 } from "./1795681760120-manager";
+
+/** SQLite migrations in order; the DataSource runs the pending ones at start-up. */
+export const sqliteMigrations = [Initial1795680187181, Manager1795681760120];
