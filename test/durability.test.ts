@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { act, gql, INVITATION_FIELDS, inviteOk, ok, signUp, type TestMember } from "./helpers/http";
-import { startTestServer, type TestServer } from "./helpers/server";
+import { ON_POSTGRES, startTestServer, type TestServer } from "./helpers/server";
 
 // Stop the server, start a new one on the same SQLite file: everything is still there.
 
@@ -135,7 +135,7 @@ describe("a restart on the same SQLite file", () => {
 });
 
 describe("the SQLite settings", () => {
-  it("uses WAL, foreign keys and a busy timeout", async () => {
+  it.skipIf(ON_POSTGRES)("uses WAL, foreign keys and a busy timeout (SQLite)", async () => {
     const [journal] = await second!.dataSource.query(`PRAGMA journal_mode`);
     expect(String(journal.journal_mode).toLowerCase()).toBe("wal");
     const [fk] = await second!.dataSource.query(`PRAGMA foreign_keys`);

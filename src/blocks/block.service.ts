@@ -1,6 +1,7 @@
 import type { EntityManager } from "typeorm";
 import type { Deps } from "../common/deps";
 import { badInput, notFound } from "../common/errors";
+import { lockMembers } from "../db/locks";
 import type { ConnectionService } from "../connections/connection.service";
 import { InvitationRecord, pairKeyOf } from "../invitations/invitation.entity";
 import { OPEN_STATUSES } from "../invitations/lifecycle";
@@ -32,6 +33,7 @@ export class BlockService {
   block(viewerId: string, targetId: string): Promise<boolean> {
     if (viewerId === targetId) throw badInput("You cannot block yourself.", "id");
     return this.deps.queue.transaction(async (em) => {
+      await lockMembers(em, [viewerId, targetId]);
       await this.requireVisible(em, viewerId, targetId);
       await em
         .createQueryBuilder()
@@ -57,6 +59,7 @@ export class BlockService {
   /** Lifts the viewer's block; false when the viewer had none on them. */
   unblock(viewerId: string, targetId: string): Promise<boolean> {
     return this.deps.queue.transaction(async (em) => {
+      await lockMembers(em, [viewerId, targetId]);
       const result = await em.delete(BlockRecord, { blockerId: viewerId, blockedId: targetId });
       if ((result.affected ?? 0) > 0) return true;
       await this.requireVisible(em, viewerId, targetId);

@@ -2,6 +2,7 @@ import type { EntityManager } from "typeorm";
 import { BlockRecord } from "../blocks/block.entity";
 import type { Deps } from "../common/deps";
 import { notFound } from "../common/errors";
+import { lockMembers } from "../db/locks";
 import { Member } from "../members/member.entity";
 import { decodeCursor, encodeCursor, pageSize, toPage } from "../common/pagination";
 import { ConnectionRecord } from "./connection.entity";
@@ -41,6 +42,7 @@ export class ConnectionService {
   /** `removeConnection`: true when a connection ended, false when there was none. */
   remove(viewerId: string, otherId: string): Promise<boolean> {
     return this.deps.queue.transaction(async (em) => {
+      await lockMembers(em, [viewerId, otherId]);
       if (await this.disconnect(em, viewerId, otherId)) return true;
       // No connection: an id that does not exist for the viewer is NOT_FOUND, as everywhere.
       const exists = await em.exists(Member, { where: { id: otherId } });

@@ -16,10 +16,11 @@ const MAX_ATTEMPTS = 8;
  * jobs`) makes it wait for `busy_timeout` instead of failing a read-then-write transaction
  * with SQLITE_BUSY_SNAPSHOT.
  *
- * PostgreSQL: transactions run concurrently from a pool at SERIALIZABLE isolation, and one
- * that loses a race (serialization failure, deadlock, or a unique index such as the pair's
- * one open invitation) is retried from the start, so the rules see the winner's commit and
- * answer as they would have in sequence. Another instance is held off the same way.
+ * PostgreSQL: transactions run concurrently from a pool (READ COMMITTED). Operations lock
+ * the member rows they concern first (`lockMembers`), which serializes everything touching
+ * one member or pair across instances; one that still loses a race (a unique index such as
+ * the pair's one open invitation or a notification's sequence number, a deadlock) is retried
+ * from the start, so the rules see the winner's commit and answer as they would in sequence.
  */
 export class WriteQueue {
   private tail: Promise<unknown> = Promise.resolve();
@@ -36,9 +37,7 @@ export class WriteQueue {
   async transaction<T>(
     work: (em: EntityManager, events: PendingEvent[]) => Promise<T>,
   ): Promise<T> {
-    const { result, events } = this.postgres
-      ? await this.serializable(work)
-      : await this.queued(work);
+    const { result, events } = this.postgres ? await this.retried(work) : await this.queued(work);
     this.publish(events);
     return result;
   }
@@ -70,16 +69,16 @@ export class WriteQueue {
     }
   }
 
-  /** PostgreSQL: SERIALIZABLE, retried with a little jitter when it loses a race. */
-  private async serializable<T>(work: (em: EntityManager, events: PendingEvent[]) => Promise<T>) {
+  /** PostgreSQL: retried with a growing, jittered pause when it loses a race. */
+  private async retried<T>(work: (em: EntityManager, events: PendingEvent[]) => Promise<T>) {
     for (let attempt = 1; ; attempt++) {
       const events: PendingEvent[] = [];
       try {
-        const result = await this.dataSource.transaction("SERIALIZABLE", (em) => work(em, events));
+        const result = await this.dataSource.transaction((em) => work(em, events));
         return { result, events };
       } catch (err) {
         if (attempt >= MAX_ATTEMPTS || !isRetryable(err)) throw err;
-        await new Promise((r) => setTimeout(r, Math.random() * 5 * attempt));
+        await new Promise((r) => setTimeout(r, Math.random() * 10 * attempt));
       }
     }
   }

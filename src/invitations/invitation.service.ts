@@ -3,6 +3,7 @@ import type { EntityManager, SelectQueryBuilder } from "typeorm";
 import type { BlockService } from "../blocks/block.service";
 import type { Deps } from "../common/deps";
 import { AppError, badInput, conflict, notFound } from "../common/errors";
+import { lockMembers } from "../db/locks";
 import { decodeCursor, encodeCursor, pageSize, toPage } from "../common/pagination";
 import { Topic, type PendingEvent } from "../common/pubsub";
 import type { ConnectionService } from "../connections/connection.service";
@@ -91,6 +92,7 @@ export class InvitationService {
     if (input.recipientId === viewerId)
       throw badInput("You cannot invite yourself.", "recipientId");
     const result = await this.deps.queue.transaction(async (em, events) => {
+      await lockMembers(em, [viewerId, input.recipientId]);
       const now = this.deps.clock.now();
       const recipientId = input.recipientId;
       const recipient = await em.findOneBy(Member, { id: recipientId });
@@ -164,7 +166,7 @@ export class InvitationService {
   ): Promise<InvitationForViewer> {
     const text = this.checkText(message, this.deps.config.responseMaxLength, "message");
     const result = await this.deps.queue.transaction(async (em, events) => {
-      const record = await this.findForParty(em, viewerId, id);
+      const record = await this.findForParty(em, viewerId, id, true);
       if (!record) throw notFound("Invitation");
       return this.apply(em, record, action, viewerId, this.deps.clock.now(), text, events, {
         reportReason,
@@ -194,7 +196,7 @@ export class InvitationService {
       const failed: { id: string; code: string; message: string }[] = [];
       const now = this.deps.clock.now();
       for (const id of unique) {
-        const record = await this.findForParty(em, viewerId, id);
+        const record = await this.findForParty(em, viewerId, id, true);
         // Checked before any write for this id, so a failure leaves nothing half done.
         const check = record && transition(record, action, viewerId, now);
         if (!record || !check || !check.ok) {
@@ -445,9 +447,15 @@ export class InvitationService {
     em: EntityManager,
     viewerId: string,
     id: string,
+    lock = false,
   ): Promise<InvitationRecord | null> {
-    const record = await em.findOneBy(InvitationRecord, { id });
+    let record = await em.findOneBy(InvitationRecord, { id });
     if (!record || (record.senderId !== viewerId && record.recipientId !== viewerId)) return null;
+    if (lock && em.connection.options.type === "postgres") {
+      // Lock the pair, then read the state again: it is what a concurrent winner left.
+      await lockMembers(em, [record.senderId, record.recipientId]);
+      record = (await em.findOneBy(InvitationRecord, { id }))!;
+    }
     if (await this.blocks.between(em, record.senderId, record.recipientId)) return null;
     return record;
   }

@@ -3,6 +3,27 @@ type Exact<T extends { [key: string]: unknown }> = { [K in keyof T]: T[K] };
 /** Internal type. DO NOT USE DIRECTLY. */
 export type Incremental<T> = T | { [P in keyof T]?: P extends ' $fragmentName' | '__typename' ? T[P] : never };
 import { TypedDocumentNode as DocumentNode } from '@graphql-typed-document-node/core';
+/** How far a member is from the viewer in the network. */
+export type ConnectionDegree =
+  /** Connected to the viewer. */
+  | 'FIRST'
+  /** Not connected, but shares at least one connection with the viewer. */
+  | 'SECOND'
+  /** The viewer themself. */
+  | 'SELF'
+  /** Further away, or unknown. */
+  | 'THIRD_PLUS';
+
+/** Settings to change; omitted fields stay as they are. */
+export type InvitationSettingsInput = {
+  /** Notify on a new invitation. */
+  notifyOnInvitation?: boolean | null | undefined;
+  /** Send reminders for waiting invitations. */
+  reminders?: boolean | null | undefined;
+  /** Who may invite you. */
+  whoCanInvite?: WhoCanInvite | null | undefined;
+};
+
 /** An invitation's status as the viewer may see it. A sender never sees IGNORED: to them an ignored invitation is PENDING. */
 export type InvitationStatus =
   /** Accepted: the two members are connected. */
@@ -31,6 +52,10 @@ export type NotificationKind =
 
 /** Which received invitations to list. */
 export type ReceivedInvitationsFilter = {
+  /** Only senders with every one of these relations to you. */
+  relations?: Array<Relation> | null | undefined;
+  /** Part of the sender's name, any case (up to 100 characters). */
+  search?: string | null | undefined;
   /** PENDING (default), IGNORED (the archive) or FILTERED (set aside). */
   status?: ReceivedStatus | null | undefined;
 };
@@ -44,10 +69,23 @@ export type ReceivedStatus =
   /** Waiting for an answer (the default). */
   | 'PENDING';
 
+/** A relation between the sender and the viewer. */
+export type Relation =
+  /** The sender shares at least one connection with you. */
+  | 'MUTUAL_CONNECTIONS'
+  /** The sender has your employer. */
+  | 'SAME_EMPLOYER'
+  /** The sender works in your industry. */
+  | 'SAME_INDUSTRY'
+  /** The sender went to your school. */
+  | 'SAME_SCHOOL';
+
 /** An invitation to send. */
 export type SendInvitationInput = {
   /** A personal note, up to 300 characters (configurable). */
   message?: string | null | undefined;
+  /** The recipient's email address, for members who only accept invitations that give it. A wrong one is not an error. */
+  recipientEmail?: string | null | undefined;
   /** Who to invite. */
   recipientId: string | number;
 };
@@ -69,6 +107,89 @@ export type SignUpInput = {
   /** School you attended. */
   school?: string | null | undefined;
 };
+
+/** Why a member is suggested to the viewer. */
+export type SuggestionReason =
+  /** Has the viewer's employer (compared case-insensitively). */
+  | 'SAME_EMPLOYER'
+  /** Works in the viewer's industry (compared case-insensitively). */
+  | 'SAME_INDUSTRY'
+  /** Went to the viewer's school (compared case-insensitively). */
+  | 'SAME_SCHOOL'
+  /** Shares at least one connection with the viewer. */
+  | 'SHARED_CONNECTIONS';
+
+/** Who may send you an invitation that reaches your inbox. */
+export type WhoCanInvite =
+  /** Only senders who give your email address. A missing email is EMAIL_REQUIRED; a wrong one lands silently in your FILTERED list. */
+  | 'EMAIL_REQUIRED'
+  /** Anyone (the default). */
+  | 'EVERYONE'
+  /** Only members who share a connection with you; others land silently in your FILTERED list. */
+  | 'SECOND_DEGREE';
+
+export type InboxFromMyEmployerQueryVariables = Exact<{ [key: string]: never; }>;
+
+
+export type InboxFromMyEmployerQuery = { receivedInvitations: { totalCount: number, edges: Array<{ node: { id: string, message: string | null, sentAt: string, sender: { id: string, name: string, headline: string | null, employer: string | null, degree: ConnectionDegree, mutualConnectionsCount: number } } }> } };
+
+export type PeopleYouMayKnowQueryVariables = Exact<{ [key: string]: never; }>;
+
+
+export type PeopleYouMayKnowQuery = { suggestedMembers: Array<{ reasons: Array<SuggestionReason>, sharedConnectionsCount: number, member: { id: string, name: string, headline: string | null, employer: string | null, school: string | null, industry: string | null, degree: ConnectionDegree } }> };
+
+export type FindPeopleQueryVariables = Exact<{ [key: string]: never; }>;
+
+
+export type FindPeopleQuery = { members: { totalCount: number, edges: Array<{ node: { id: string, name: string, headline: string | null, degree: ConnectionDegree, mutualConnectionsCount: number } }> } };
+
+export type InviteWithEmailMutationVariables = Exact<{
+  recipientId: string | number;
+  recipientEmail?: string | null | undefined;
+  message?: string | null | undefined;
+}>;
+
+
+export type InviteWithEmailMutation = { sendInvitation: { connected: boolean, invitation: { id: string, status: InvitationStatus, recipient: { name: string } } } };
+
+export type FilteredInvitationsQueryVariables = Exact<{ [key: string]: never; }>;
+
+
+export type FilteredInvitationsQuery = { receivedInvitations: { totalCount: number, edges: Array<{ node: { id: string, status: InvitationStatus, message: string | null, sentAt: string, sender: { name: string, headline: string | null } } }> } };
+
+export type MyInvitationSettingsQueryVariables = Exact<{ [key: string]: never; }>;
+
+
+export type MyInvitationSettingsQuery = { invitationSettings: { whoCanInvite: WhoCanInvite, notifyOnInvitation: boolean, reminders: boolean } };
+
+export type UpdateInvitationSettingsMutationVariables = Exact<{
+  input: InvitationSettingsInput;
+}>;
+
+
+export type UpdateInvitationSettingsMutation = { updateInvitationSettings: { whoCanInvite: WhoCanInvite, notifyOnInvitation: boolean, reminders: boolean } };
+
+export type IgnoreInvitationsMutationVariables = Exact<{
+  ids: Array<string | number> | string | number;
+}>;
+
+
+export type IgnoreInvitationsMutation = { ignoreInvitations: { succeeded: Array<{ id: string, status: InvitationStatus }>, failed: Array<{ id: string, code: string, message: string }> } };
+
+export type AcceptInvitationsMutationVariables = Exact<{
+  ids: Array<string | number> | string | number;
+}>;
+
+
+export type AcceptInvitationsMutation = { acceptInvitations: { succeeded: Array<{ id: string, status: InvitationStatus, sender: { name: string } }>, failed: Array<{ id: string, code: string, message: string }> } };
+
+export type SetInvitationReminderMutationVariables = Exact<{
+  id: string | number;
+  remindAt: string;
+}>;
+
+
+export type SetInvitationReminderMutation = { setInvitationReminder: { id: string, status: InvitationStatus } };
 
 export type SignUpMutationVariables = Exact<{
   input: SignUpInput;
@@ -135,6 +256,16 @@ export type OnInvitationDeclinedSubscriptionVariables = Exact<{ [key: string]: n
 export type OnInvitationDeclinedSubscription = { invitationDeclined: { message: string | null, declinedAt: string, invitation: { id: string, status: InvitationStatus, responseMessage: string | null } } };
 
 
+export const InboxFromMyEmployerDocument = {"kind":"Document","definitions":[{"kind":"OperationDefinition","operation":"query","name":{"kind":"Name","value":"InboxFromMyEmployer"},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"receivedInvitations"},"arguments":[{"kind":"Argument","name":{"kind":"Name","value":"filter"},"value":{"kind":"ObjectValue","fields":[{"kind":"ObjectField","name":{"kind":"Name","value":"relations"},"value":{"kind":"ListValue","values":[{"kind":"EnumValue","value":"SAME_EMPLOYER"}]}}]}},{"kind":"Argument","name":{"kind":"Name","value":"orderBy"},"value":{"kind":"EnumValue","value":"MOST_MUTUAL_CONNECTIONS"}}],"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"totalCount"}},{"kind":"Field","name":{"kind":"Name","value":"edges"},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"node"},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"id"}},{"kind":"Field","name":{"kind":"Name","value":"message"}},{"kind":"Field","name":{"kind":"Name","value":"sentAt"}},{"kind":"Field","name":{"kind":"Name","value":"sender"},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"id"}},{"kind":"Field","name":{"kind":"Name","value":"name"}},{"kind":"Field","name":{"kind":"Name","value":"headline"}},{"kind":"Field","name":{"kind":"Name","value":"employer"}},{"kind":"Field","name":{"kind":"Name","value":"degree"}},{"kind":"Field","name":{"kind":"Name","value":"mutualConnectionsCount"}}]}}]}}]}}]}}]}}]} as unknown as DocumentNode<InboxFromMyEmployerQuery, InboxFromMyEmployerQueryVariables>;
+export const PeopleYouMayKnowDocument = {"kind":"Document","definitions":[{"kind":"OperationDefinition","operation":"query","name":{"kind":"Name","value":"PeopleYouMayKnow"},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"suggestedMembers"},"arguments":[{"kind":"Argument","name":{"kind":"Name","value":"first"},"value":{"kind":"IntValue","value":"10"}}],"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"reasons"}},{"kind":"Field","name":{"kind":"Name","value":"sharedConnectionsCount"}},{"kind":"Field","name":{"kind":"Name","value":"member"},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"id"}},{"kind":"Field","name":{"kind":"Name","value":"name"}},{"kind":"Field","name":{"kind":"Name","value":"headline"}},{"kind":"Field","name":{"kind":"Name","value":"employer"}},{"kind":"Field","name":{"kind":"Name","value":"school"}},{"kind":"Field","name":{"kind":"Name","value":"industry"}},{"kind":"Field","name":{"kind":"Name","value":"degree"}}]}}]}}]}}]} as unknown as DocumentNode<PeopleYouMayKnowQuery, PeopleYouMayKnowQueryVariables>;
+export const FindPeopleDocument = {"kind":"Document","definitions":[{"kind":"OperationDefinition","operation":"query","name":{"kind":"Name","value":"FindPeople"},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"members"},"arguments":[{"kind":"Argument","name":{"kind":"Name","value":"search"},"value":{"kind":"StringValue","value":"northwind","block":false}}],"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"totalCount"}},{"kind":"Field","name":{"kind":"Name","value":"edges"},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"node"},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"id"}},{"kind":"Field","name":{"kind":"Name","value":"name"}},{"kind":"Field","name":{"kind":"Name","value":"headline"}},{"kind":"Field","name":{"kind":"Name","value":"degree"}},{"kind":"Field","name":{"kind":"Name","value":"mutualConnectionsCount"}}]}}]}}]}}]}}]} as unknown as DocumentNode<FindPeopleQuery, FindPeopleQueryVariables>;
+export const InviteWithEmailDocument = {"kind":"Document","definitions":[{"kind":"OperationDefinition","operation":"mutation","name":{"kind":"Name","value":"InviteWithEmail"},"variableDefinitions":[{"kind":"VariableDefinition","variable":{"kind":"Variable","name":{"kind":"Name","value":"recipientId"}},"type":{"kind":"NonNullType","type":{"kind":"NamedType","name":{"kind":"Name","value":"ID"}}}},{"kind":"VariableDefinition","variable":{"kind":"Variable","name":{"kind":"Name","value":"recipientEmail"}},"type":{"kind":"NamedType","name":{"kind":"Name","value":"String"}}},{"kind":"VariableDefinition","variable":{"kind":"Variable","name":{"kind":"Name","value":"message"}},"type":{"kind":"NamedType","name":{"kind":"Name","value":"String"}}}],"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"sendInvitation"},"arguments":[{"kind":"Argument","name":{"kind":"Name","value":"input"},"value":{"kind":"ObjectValue","fields":[{"kind":"ObjectField","name":{"kind":"Name","value":"recipientId"},"value":{"kind":"Variable","name":{"kind":"Name","value":"recipientId"}}},{"kind":"ObjectField","name":{"kind":"Name","value":"recipientEmail"},"value":{"kind":"Variable","name":{"kind":"Name","value":"recipientEmail"}}},{"kind":"ObjectField","name":{"kind":"Name","value":"message"},"value":{"kind":"Variable","name":{"kind":"Name","value":"message"}}}]}}],"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"connected"}},{"kind":"Field","name":{"kind":"Name","value":"invitation"},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"id"}},{"kind":"Field","name":{"kind":"Name","value":"status"}},{"kind":"Field","name":{"kind":"Name","value":"recipient"},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"name"}}]}}]}}]}}]}}]} as unknown as DocumentNode<InviteWithEmailMutation, InviteWithEmailMutationVariables>;
+export const FilteredInvitationsDocument = {"kind":"Document","definitions":[{"kind":"OperationDefinition","operation":"query","name":{"kind":"Name","value":"FilteredInvitations"},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"receivedInvitations"},"arguments":[{"kind":"Argument","name":{"kind":"Name","value":"filter"},"value":{"kind":"ObjectValue","fields":[{"kind":"ObjectField","name":{"kind":"Name","value":"status"},"value":{"kind":"EnumValue","value":"FILTERED"}}]}}],"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"totalCount"}},{"kind":"Field","name":{"kind":"Name","value":"edges"},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"node"},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"id"}},{"kind":"Field","name":{"kind":"Name","value":"status"}},{"kind":"Field","name":{"kind":"Name","value":"message"}},{"kind":"Field","name":{"kind":"Name","value":"sentAt"}},{"kind":"Field","name":{"kind":"Name","value":"sender"},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"name"}},{"kind":"Field","name":{"kind":"Name","value":"headline"}}]}}]}}]}}]}}]}}]} as unknown as DocumentNode<FilteredInvitationsQuery, FilteredInvitationsQueryVariables>;
+export const MyInvitationSettingsDocument = {"kind":"Document","definitions":[{"kind":"OperationDefinition","operation":"query","name":{"kind":"Name","value":"MyInvitationSettings"},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"invitationSettings"},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"whoCanInvite"}},{"kind":"Field","name":{"kind":"Name","value":"notifyOnInvitation"}},{"kind":"Field","name":{"kind":"Name","value":"reminders"}}]}}]}}]} as unknown as DocumentNode<MyInvitationSettingsQuery, MyInvitationSettingsQueryVariables>;
+export const UpdateInvitationSettingsDocument = {"kind":"Document","definitions":[{"kind":"OperationDefinition","operation":"mutation","name":{"kind":"Name","value":"UpdateInvitationSettings"},"variableDefinitions":[{"kind":"VariableDefinition","variable":{"kind":"Variable","name":{"kind":"Name","value":"input"}},"type":{"kind":"NonNullType","type":{"kind":"NamedType","name":{"kind":"Name","value":"InvitationSettingsInput"}}}}],"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"updateInvitationSettings"},"arguments":[{"kind":"Argument","name":{"kind":"Name","value":"input"},"value":{"kind":"Variable","name":{"kind":"Name","value":"input"}}}],"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"whoCanInvite"}},{"kind":"Field","name":{"kind":"Name","value":"notifyOnInvitation"}},{"kind":"Field","name":{"kind":"Name","value":"reminders"}}]}}]}}]} as unknown as DocumentNode<UpdateInvitationSettingsMutation, UpdateInvitationSettingsMutationVariables>;
+export const IgnoreInvitationsDocument = {"kind":"Document","definitions":[{"kind":"OperationDefinition","operation":"mutation","name":{"kind":"Name","value":"IgnoreInvitations"},"variableDefinitions":[{"kind":"VariableDefinition","variable":{"kind":"Variable","name":{"kind":"Name","value":"ids"}},"type":{"kind":"NonNullType","type":{"kind":"ListType","type":{"kind":"NonNullType","type":{"kind":"NamedType","name":{"kind":"Name","value":"ID"}}}}}}],"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"ignoreInvitations"},"arguments":[{"kind":"Argument","name":{"kind":"Name","value":"ids"},"value":{"kind":"Variable","name":{"kind":"Name","value":"ids"}}}],"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"succeeded"},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"id"}},{"kind":"Field","name":{"kind":"Name","value":"status"}}]}},{"kind":"Field","name":{"kind":"Name","value":"failed"},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"id"}},{"kind":"Field","name":{"kind":"Name","value":"code"}},{"kind":"Field","name":{"kind":"Name","value":"message"}}]}}]}}]}}]} as unknown as DocumentNode<IgnoreInvitationsMutation, IgnoreInvitationsMutationVariables>;
+export const AcceptInvitationsDocument = {"kind":"Document","definitions":[{"kind":"OperationDefinition","operation":"mutation","name":{"kind":"Name","value":"AcceptInvitations"},"variableDefinitions":[{"kind":"VariableDefinition","variable":{"kind":"Variable","name":{"kind":"Name","value":"ids"}},"type":{"kind":"NonNullType","type":{"kind":"ListType","type":{"kind":"NonNullType","type":{"kind":"NamedType","name":{"kind":"Name","value":"ID"}}}}}}],"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"acceptInvitations"},"arguments":[{"kind":"Argument","name":{"kind":"Name","value":"ids"},"value":{"kind":"Variable","name":{"kind":"Name","value":"ids"}}}],"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"succeeded"},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"id"}},{"kind":"Field","name":{"kind":"Name","value":"status"}},{"kind":"Field","name":{"kind":"Name","value":"sender"},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"name"}}]}}]}},{"kind":"Field","name":{"kind":"Name","value":"failed"},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"id"}},{"kind":"Field","name":{"kind":"Name","value":"code"}},{"kind":"Field","name":{"kind":"Name","value":"message"}}]}}]}}]}}]} as unknown as DocumentNode<AcceptInvitationsMutation, AcceptInvitationsMutationVariables>;
+export const SetInvitationReminderDocument = {"kind":"Document","definitions":[{"kind":"OperationDefinition","operation":"mutation","name":{"kind":"Name","value":"SetInvitationReminder"},"variableDefinitions":[{"kind":"VariableDefinition","variable":{"kind":"Variable","name":{"kind":"Name","value":"id"}},"type":{"kind":"NonNullType","type":{"kind":"NamedType","name":{"kind":"Name","value":"ID"}}}},{"kind":"VariableDefinition","variable":{"kind":"Variable","name":{"kind":"Name","value":"remindAt"}},"type":{"kind":"NonNullType","type":{"kind":"NamedType","name":{"kind":"Name","value":"DateTimeISO"}}}}],"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"setInvitationReminder"},"arguments":[{"kind":"Argument","name":{"kind":"Name","value":"id"},"value":{"kind":"Variable","name":{"kind":"Name","value":"id"}}},{"kind":"Argument","name":{"kind":"Name","value":"remindAt"},"value":{"kind":"Variable","name":{"kind":"Name","value":"remindAt"}}}],"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"id"}},{"kind":"Field","name":{"kind":"Name","value":"status"}}]}}]}}]} as unknown as DocumentNode<SetInvitationReminderMutation, SetInvitationReminderMutationVariables>;
 export const SignUpDocument = {"kind":"Document","definitions":[{"kind":"OperationDefinition","operation":"mutation","name":{"kind":"Name","value":"SignUp"},"variableDefinitions":[{"kind":"VariableDefinition","variable":{"kind":"Variable","name":{"kind":"Name","value":"input"}},"type":{"kind":"NonNullType","type":{"kind":"NamedType","name":{"kind":"Name","value":"SignUpInput"}}}}],"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"signUp"},"arguments":[{"kind":"Argument","name":{"kind":"Name","value":"input"},"value":{"kind":"Variable","name":{"kind":"Name","value":"input"}}}],"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"token"}},{"kind":"Field","name":{"kind":"Name","value":"member"},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"id"}},{"kind":"Field","name":{"kind":"Name","value":"name"}}]}}]}}]}}]} as unknown as DocumentNode<SignUpMutation, SignUpMutationVariables>;
 export const LogInDocument = {"kind":"Document","definitions":[{"kind":"OperationDefinition","operation":"mutation","name":{"kind":"Name","value":"LogIn"},"variableDefinitions":[{"kind":"VariableDefinition","variable":{"kind":"Variable","name":{"kind":"Name","value":"email"}},"type":{"kind":"NonNullType","type":{"kind":"NamedType","name":{"kind":"Name","value":"String"}}}},{"kind":"VariableDefinition","variable":{"kind":"Variable","name":{"kind":"Name","value":"password"}},"type":{"kind":"NonNullType","type":{"kind":"NamedType","name":{"kind":"Name","value":"String"}}}}],"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"logIn"},"arguments":[{"kind":"Argument","name":{"kind":"Name","value":"email"},"value":{"kind":"Variable","name":{"kind":"Name","value":"email"}}},{"kind":"Argument","name":{"kind":"Name","value":"password"},"value":{"kind":"Variable","name":{"kind":"Name","value":"password"}}}],"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"token"}},{"kind":"Field","name":{"kind":"Name","value":"member"},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"id"}},{"kind":"Field","name":{"kind":"Name","value":"name"}}]}}]}}]}}]} as unknown as DocumentNode<LogInMutation, LogInMutationVariables>;
 export const ViewerDocument = {"kind":"Document","definitions":[{"kind":"OperationDefinition","operation":"query","name":{"kind":"Name","value":"Viewer"},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"viewer"},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"id"}},{"kind":"Field","name":{"kind":"Name","value":"name"}},{"kind":"Field","name":{"kind":"Name","value":"headline"}},{"kind":"Field","name":{"kind":"Name","value":"email"}}]}}]}}]} as unknown as DocumentNode<ViewerQuery, ViewerQueryVariables>;

@@ -1,12 +1,22 @@
+import { createHash } from "node:crypto";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import pg from "pg";
 import type { Clock } from "../../src/common/clock";
 import { loadConfig } from "../../src/config";
 import { startServer, type RunningServer } from "../../src/server";
 
-/** A running server plus the SQLite file it uses (to restart on the same file). */
+/** A running server plus the data key it uses (to restart on the same data). */
 export type TestServer = RunningServer & { sqlitePath: string };
+
+/** The suite runs on PostgreSQL + Redis when these are set (see .ci/run), else on SQLite. */
+export const DATABASE_URL = process.env.DATABASE_URL || null;
+export const REDIS_URL = process.env.REDIS_URL || null;
+export const ON_POSTGRES = DATABASE_URL !== null;
+
+/** Prefix of the databases the suite creates on PostgreSQL (dropped by test/global-setup.ts). */
+export const TEST_DB_PREFIX = "itest_";
 
 const tempDirs: string[] = [];
 // Each vitest worker is its own process: remove its temporary databases when it exits.
@@ -15,9 +25,9 @@ process.once("exit", () => {
 });
 
 /**
- * Starts the real server on port 0 against a fresh SQLite file under the OS temp folder,
- * or against `sqlitePath` when given (a restart on the same data). The caller must
- * `await server.stop()`, usually in `afterAll`.
+ * Starts the real server on port 0 against fresh data: a new SQLite file under the OS temp
+ * folder, or (with DATABASE_URL) a new PostgreSQL database. Pass `sqlitePath` of an earlier
+ * server to restart on the same data. The caller must `await server.stop()` (afterAll).
  */
 export async function startTestServer(
   opts: { clock?: Clock; sqlitePath?: string; env?: Record<string, string> } = {},
@@ -28,14 +38,56 @@ export async function startTestServer(
     tempDirs.push(dir);
     sqlitePath = join(dir, "test.sqlite");
   }
-  const config = loadConfig({
+  const env: Record<string, string> = {
     PORT: "0",
     HOST: "127.0.0.1",
     SQLITE_PATH: sqlitePath,
     JWT_SECRET: "test-secret",
     NODE_ENV: "test",
     ...opts.env,
-  });
+  };
+  if (DATABASE_URL) env.DATABASE_URL = await testDatabase(sqlitePath);
+  if (REDIS_URL) env.REDIS_URL = REDIS_URL;
+  const config = loadConfig(env);
   const server = await startServer({ config, clock: opts.clock, log: () => {} });
+  if (ON_POSTGRES) translatePlaceholders(server);
   return Object.assign(server, { sqlitePath });
+}
+
+/** The URL of the PostgreSQL database for a data key, created on first use. */
+async function testDatabase(key: string): Promise<string> {
+  const name = TEST_DB_PREFIX + createHash("sha1").update(key).digest("hex").slice(0, 16);
+  const admin = new pg.Client({ connectionString: DATABASE_URL! });
+  await admin.connect();
+  try {
+    const exists = await admin.query("SELECT 1 FROM pg_database WHERE datname = $1", [name]);
+    if (exists.rowCount === 0) await admin.query(`CREATE DATABASE ${name}`);
+  } finally {
+    await admin.end();
+  }
+  const url = new URL(DATABASE_URL!);
+  url.pathname = `/${name}`;
+  return url.toString();
+}
+
+/**
+ * Tests check the database in SQLite's dialect: `?` placeholders and bare camelCase column
+ * names. On PostgreSQL the placeholders become `$1`, `$2`, ... and the camelCase names are
+ * quoted (PostgreSQL folds unquoted names to lower case), outside string literals, so the
+ * same checks run on both engines.
+ */
+function translatePlaceholders(server: RunningServer): void {
+  const ds = server.dataSource;
+  const query = ds.query.bind(ds);
+  // The app's own queries (through EntityManager.query, with a transaction's query runner as
+  // the third argument) pass through here too: keep every argument.
+  ds.query = ((sql: string, params?: unknown[], ...rest: unknown[]) => {
+    let n = 0;
+    const translated = sql.replace(/'[^']*'|"[^"]*"|\?|\b[a-z]+[A-Z]\w*\b/g, (m) => {
+      if (m === "?") return `$${++n}`;
+      if (m.startsWith("'") || m.startsWith('"')) return m;
+      return `"${m}"`;
+    });
+    return (query as (...a: unknown[]) => Promise<unknown>)(translated, params, ...rest);
+  }) as typeof ds.query;
 }
