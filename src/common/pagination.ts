@@ -1,4 +1,4 @@
-import { ClassType, Field, Int, ObjectType } from "type-graphql";
+import { Arg, ClassType, Field, Int, ObjectType } from "type-graphql";
 import { badInput } from "./errors";
 
 /** Relay page info. */
@@ -97,3 +97,11 @@ export function toPage<R, T>(
     totalCount,
   };
 }
+
+/** The `first` argument every list takes. */
+export const FirstArg = () =>
+  Arg("first", () => Int, { nullable: true, description: "Page size (default 20, max 100)." });
+
+/** The `after` argument every list takes. */
+export const AfterArg = () =>
+  Arg("after", () => String, { nullable: true, description: "Cursor to continue after." });

@@ -1,4 +1,5 @@
-import { Arg, Ctx, ID, Int, Mutation, Query, Resolver } from "type-graphql";
+import { Arg, Ctx, ID, Mutation, Query, Resolver } from "type-graphql";
+import { AfterArg, FirstArg } from "../common/pagination";
 import { requireViewer } from "../common/viewer";
 import type { Context } from "../context";
 import { MemberConnection } from "../members/member.types";
@@ -11,9 +12,9 @@ export class ConnectionResolver {
   @Query(() => MemberConnection, { description: "The viewer's connections, newest first." })
   async connections(
     @Ctx() ctx: Context,
-    @Arg("first", () => Int, { nullable: true, description: "Page size (default 20, max 100)." })
+    @FirstArg()
     first?: number,
-    @Arg("after", () => String, { nullable: true, description: "Cursor to continue after." })
+    @AfterArg()
     after?: string,
   ) {
     const viewerId = requireViewer(ctx);

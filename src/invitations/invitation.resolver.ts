@@ -4,7 +4,6 @@ import {
   Ctx,
   FieldResolver,
   ID,
-  Int,
   Mutation,
   Query,
   Resolver,
@@ -12,6 +11,7 @@ import {
   Subscription,
   type SubscribeResolverData,
 } from "type-graphql";
+import { AfterArg, FirstArg } from "../common/pagination";
 import { Topic, type Topics } from "../common/pubsub";
 import { eagerSubscribe } from "../common/subscribe";
 import { requireViewer } from "../common/viewer";
@@ -31,10 +31,6 @@ import {
   SendInvitationPayload,
 } from "./invitation.types";
 
-const first = () =>
-  Arg("first", () => Int, { nullable: true, description: "Page size (default 20, max 100)." });
-const after = () =>
-  Arg("after", () => String, { nullable: true, description: "Cursor to continue after." });
 const idArg = () => Arg("id", () => ID, { description: "The invitation's id." });
 
 /** Thin: arguments in, service call, viewer's projection out. */
@@ -62,8 +58,8 @@ export class InvitationResolver {
     filter?: ReceivedInvitationsFilter,
     @Arg("orderBy", () => InvitationOrder, { nullable: true, description: "Default NEWEST." })
     orderBy?: InvitationOrder,
-    @first() first?: number,
-    @after() after?: string,
+    @FirstArg() first?: number,
+    @AfterArg() after?: string,
   ) {
     const page = await ctx.services.invitations.listReceived(
       requireViewer(ctx),
@@ -87,8 +83,8 @@ export class InvitationResolver {
       description: "Only those the sender sees with this status (ignored ones count as PENDING).",
     })
     status?: InvitationStatus,
-    @first() first?: number,
-    @after() after?: string,
+    @FirstArg() first?: number,
+    @AfterArg() after?: string,
   ) {
     const page = await ctx.services.invitations.listSent(
       requireViewer(ctx),

@@ -1,4 +1,5 @@
 import { Arg, Ctx, FieldResolver, ID, Int, Query, Resolver, Root } from "type-graphql";
+import { AfterArg, FirstArg } from "../common/pagination";
 import { requireViewer } from "../common/viewer";
 import type { Context } from "../context";
 import { Member } from "./member.entity";
@@ -53,9 +54,9 @@ export class MemberResolver {
     })
     search: string,
     @Ctx() ctx: Context,
-    @Arg("first", () => Int, { nullable: true, description: "Page size (default 20, max 100)." })
+    @FirstArg()
     first?: number,
-    @Arg("after", () => String, { nullable: true, description: "Cursor to continue after." })
+    @AfterArg()
     after?: string,
   ) {
     const viewerId = requireViewer(ctx);
@@ -116,9 +117,9 @@ export class MemberResolver {
   async connections(
     @Root() m: Member,
     @Ctx() ctx: Context,
-    @Arg("first", () => Int, { nullable: true, description: "Page size (default 20, max 100)." })
+    @FirstArg()
     first?: number,
-    @Arg("after", () => String, { nullable: true, description: "Cursor to continue after." })
+    @AfterArg()
     after?: string,
   ) {
     if (!(await this.opensProfile(m, ctx))) return null;

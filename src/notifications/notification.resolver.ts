@@ -11,7 +11,7 @@ import {
   Subscription,
   type SubscribeResolverData,
 } from "type-graphql";
-import { decodeCursor } from "../common/pagination";
+import { decodeCursor, FirstArg } from "../common/pagination";
 import { requireViewer } from "../common/viewer";
 import type { Context } from "../context";
 import { Invitation } from "../invitations/invitation.types";
@@ -26,7 +26,7 @@ export class NotificationResolver {
     @Ctx() ctx: Context,
     @Arg("unreadOnly", () => Boolean, { nullable: true, description: "Only unread ones." })
     unreadOnly?: boolean,
-    @Arg("first", () => Int, { nullable: true, description: "Page size (default 20, max 100)." })
+    @FirstArg()
     first?: number,
     @Arg("after", () => String, {
       nullable: true,
