@@ -65,10 +65,17 @@ export async function startServer(opts: StartOptions): Promise<RunningServer> {
   const events = new EventEmitter();
 
   /** The member a token names, if the token is valid and the member still exists. */
+  // Members are never deleted, so once a token's member was found it stays found: remember
+  // it and save a query on every request (bounded, in case of a flood of valid tokens).
+  const knownMembers = new Set<string>();
   const memberFromToken = async (token: string): Promise<string | null> => {
     const id = verifyToken(token, config.jwtSecret);
     if (!id) return null;
-    return (await dataSource.getRepository(Member).existsBy({ id })) ? id : null;
+    if (knownMembers.has(id)) return id;
+    if (!(await dataSource.getRepository(Member).existsBy({ id }))) return null;
+    if (knownMembers.size >= 100_000) knownMembers.clear();
+    knownMembers.add(id);
+    return id;
   };
   const contextFor = (viewerId: string | null, cache: boolean): Context => ({
     viewerId,
@@ -94,6 +101,15 @@ export async function startServer(opts: StartOptions): Promise<RunningServer> {
         return true;
       },
       context: (ctx) => contextFor(ctx.extra.viewerId ?? null, false),
+      onSubscribe: (_ctx, _id, payload) => {
+        if (hasNul(payload)) return [nulError()];
+      },
+      // Apollo's formatError does not run for graphql-ws: the same masking and codes here.
+      onNext: (_ctx, _id, _payload, _args, result) => {
+        if (!result.errors?.length) return;
+        return { ...result, errors: result.errors.map((e) => formatWsError(e)) };
+      },
+      onError: (_ctx, _id, _payload, errors) => errors.map((e) => formatWsError(e)),
       onOperation: (ctx, _id, _payload, args) => {
         const field = rootField(args.document, args.operationName);
         // graphql-ws starts iterating right after this hook; tell listeners on the next turn.
@@ -102,6 +118,9 @@ export async function startServer(opts: StartOptions): Promise<RunningServer> {
     },
     wsServer,
   );
+
+  const formatWsError = (error: GraphQLError): GraphQLError =>
+    maskError(error.toJSON(), error, config.production) as unknown as GraphQLError;
 
   const apollo = new ApolloServer<Context>({
     schema,
@@ -123,7 +142,13 @@ export async function startServer(opts: StartOptions): Promise<RunningServer> {
   });
   await apollo.start();
 
+  let stopping: Promise<void> | null = null;
   web.get("/healthz", async (_req, res) => {
+    if (stopping) {
+      // Tell the load balancer first, while in-flight work drains.
+      res.status(503).json({ status: "stopping" });
+      return;
+    }
     const database = await dataSource.query("SELECT 1").then(
       () => true,
       () => false,
@@ -142,6 +167,11 @@ export async function startServer(opts: StartOptions): Promise<RunningServer> {
     "/graphql",
     cors(),
     express.json({ limit: config.bodyLimit }),
+    (req, res, next) => {
+      // PostgreSQL cannot store U+0000 and would answer with a 500; refuse it up front.
+      if (hasNul(req.body)) res.status(400).json({ errors: [nulError().toJSON()] });
+      else next();
+    },
     expressMiddleware(apollo, {
       context: async ({ req }) => {
         const header = req.headers.authorization;
@@ -170,7 +200,6 @@ export async function startServer(opts: StartOptions): Promise<RunningServer> {
 
   services.jobs.start(config.jobsIntervalMs);
 
-  let stopping: Promise<void> | null = null;
   return {
     port,
     url: `http://${localHost}:${port}/graphql`,
@@ -226,4 +255,18 @@ function maskError(
         };
   }
   return formatted;
+}
+
+/** Whether any string inside a request holds U+0000. */
+function hasNul(value: unknown): boolean {
+  if (typeof value === "string") return value.includes("\u0000");
+  if (Array.isArray(value)) return value.some(hasNul);
+  if (value && typeof value === "object") return Object.values(value).some(hasNul);
+  return false;
+}
+
+function nulError(): GraphQLError {
+  return new GraphQLError("Strings must not contain the NUL character (U+0000).", {
+    extensions: { code: ErrorCode.BAD_USER_INPUT },
+  });
 }

@@ -13,6 +13,14 @@ export class AuthService {
   async signUp(input: SignUpInput): Promise<{ token: string; member: Member }> {
     const name = input.name.trim();
     if (!name) throw badInput("name must not be empty.", "name");
+    // class-validator skips some characters (variation selectors) when it counts; the columns
+    // count every one. UTF-16 length is never below the count of code points.
+    for (const [field, max] of Object.entries(FIELD_MAX)) {
+      const value = (input as unknown as Record<string, string | null | undefined>)[field];
+      if (value && value.trim().length > max) {
+        throw badInput(`${field} must be at most ${max} characters.`, field);
+      }
+    }
     const email = normalizeEmail(input.email);
     const passwordHash = await hashPassword(input.password);
     const member = await this.deps.queue.transaction(async (em) => {
@@ -50,6 +58,16 @@ export class AuthService {
     return signToken(memberId, this.deps.config.jwtSecret, this.deps.config.jwtExpiresIn);
   }
 }
+
+/** The column sizes of the member table. */
+const FIELD_MAX = {
+  name: 100,
+  email: 254,
+  headline: 200,
+  employer: 100,
+  industry: 100,
+  school: 100,
+} as const;
 
 export function normalizeEmail(email: string): string {
   return email.trim().toLowerCase();

@@ -57,12 +57,21 @@ export function encodeCursor(parts: (string | number)[]): string {
 }
 
 /**
- * Decodes a cursor made by `encodeCursor` with `n` parts of the given kinds; anything else is
- * BAD_USER_INPUT (never a 500).
+ * What one cursor part may be: any string, a count or sequence number (an integer that fits
+ * a 32-bit column), or a point in time in epoch milliseconds (a valid Date).
+ */
+export type CursorPart = "string" | "int" | "time";
+
+const MAX_INT = 2 ** 31 - 1;
+const MAX_TIME = 8.64e15; // the range of a JavaScript Date
+
+/**
+ * Decodes a cursor made by `encodeCursor` with parts of the given kinds; anything else,
+ * including numbers no database column could hold, is BAD_USER_INPUT (never a 500).
  */
 export function decodeCursor(
   cursor: string | null | undefined,
-  kinds: ("string" | "number")[],
+  kinds: CursorPart[],
 ): (string | number)[] | null {
   if (cursor === undefined || cursor === null) return null;
   try {
@@ -70,7 +79,7 @@ export function decodeCursor(
     if (
       Array.isArray(parts) &&
       parts.length === kinds.length &&
-      parts.every((p, i) => typeof p === kinds[i] && (typeof p !== "number" || Number.isFinite(p)))
+      parts.every((p, i) => fits(p, kinds[i]))
     ) {
       return parts as (string | number)[];
     }
@@ -78,6 +87,12 @@ export function decodeCursor(
     // fall through to the error below
   }
   throw badInput("after is not a valid cursor.", "after");
+}
+
+function fits(value: unknown, kind: CursorPart): boolean {
+  if (kind === "string") return typeof value === "string" && !value.includes("\u0000");
+  if (typeof value !== "number" || !Number.isInteger(value)) return false;
+  return kind === "int" ? value >= 0 && value <= MAX_INT : Math.abs(value) <= MAX_TIME;
 }
 
 /** Builds a page from `size + 1` fetched rows (the extra one only tells whether more follow). */

@@ -67,7 +67,10 @@ export function createPubSubHandle(redisUrl: string | null): PubSubHandle {
     // ioredis reconnects by itself; without a listener an error event would crash the process.
     client.on("error", (err) => console.error(`redis: ${err.message}`));
   }
-  const eventTarget = createRedisEventTarget({ publishClient, subscribeClient });
+  const eventTarget = createRedisEventTarget({
+    publishClient: failSoft(publishClient),
+    subscribeClient: failSoft(subscribeClient),
+  });
   return {
     pubSub: createPubSub<Topics>({ eventTarget }),
     health: async () => {
@@ -93,4 +96,25 @@ export function publishAll(pubSub: AppPubSub, events: PendingEvent[]): void {
   for (const e of events) {
     (pubSub.publish as (t: string, id: string, p: unknown) => void)(e.topic, e.memberId, e.payload);
   }
+}
+
+/**
+ * The Redis event target calls publish/subscribe/unsubscribe without handling their
+ * failure; while Redis is down ioredis rejects them and the rejection would end the process.
+ * A lost signal costs nothing durable (clients resume from the stored notifications), so
+ * log it and go on.
+ */
+function failSoft(client: Redis): Redis {
+  const guarded = new Set(["publish", "subscribe", "unsubscribe"]);
+  return new Proxy(client, {
+    get(target, prop, receiver) {
+      const value = Reflect.get(target, prop, receiver);
+      if (typeof value !== "function") return value;
+      if (!guarded.has(String(prop))) return value.bind(target);
+      return (...args: unknown[]) =>
+        Promise.resolve(value.apply(target, args)).catch((err: Error) => {
+          console.error(`redis ${String(prop)} failed: ${err.message}`);
+        });
+    },
+  });
 }

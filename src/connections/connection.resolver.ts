@@ -1,6 +1,6 @@
 import { Arg, Ctx, ID, Mutation, Query, Resolver } from "type-graphql";
 import { AfterArg, FirstArg } from "../common/pagination";
-import { requireViewer } from "../common/viewer";
+import { refreshLoaders, requireViewer } from "../common/viewer";
 import type { Context } from "../context";
 import { MemberConnection } from "../members/member.types";
 import { MemberResolver } from "../members/member.resolver";
@@ -30,6 +30,8 @@ export class ConnectionResolver {
     @Arg("memberId", () => ID, { description: "The connected member." }) memberId: string,
     @Ctx() ctx: Context,
   ): Promise<boolean> {
-    return ctx.services.connections.remove(requireViewer(ctx), memberId);
+    const removed = await ctx.services.connections.remove(requireViewer(ctx), memberId);
+    refreshLoaders(ctx);
+    return removed;
   }
 }

@@ -61,7 +61,7 @@ export class ConnectionService {
   async list(viewerId: string, memberId: string, first?: number | null, after?: string | null) {
     const { pageDefault, pageMax } = this.deps.config;
     const size = pageSize(first, pageDefault, pageMax);
-    const cursor = decodeCursor(after, ["number", "string"]);
+    const cursor = decodeCursor(after, ["time", "string"]);
     const qb = this.deps.dataSource
       .getRepository(ConnectionRecord)
       .createQueryBuilder("c")

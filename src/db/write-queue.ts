@@ -1,6 +1,13 @@
 import type { DataSource, EntityManager } from "typeorm";
 import type { PendingEvent } from "../common/pubsub";
 
+/** Thrown by a transaction that found its premises changed under it: it is run again. */
+export class RetryTransaction extends Error {
+  constructor() {
+    super("The data changed during the transaction; it is retried.");
+  }
+}
+
 /** Runs after a transaction commits, with the events it recorded (never after a rollback). */
 export type Publish = (events: PendingEvent[]) => void;
 
@@ -86,6 +93,7 @@ export class WriteQueue {
 
 /** 40001 serialization failure, 40P01 deadlock, 23505 unique violation (a race lost). */
 function isRetryable(err: unknown): boolean {
+  if (err instanceof RetryTransaction) return true;
   const code =
     (err as { code?: string; driverError?: { code?: string } })?.driverError?.code ??
     (err as { code?: string })?.code;

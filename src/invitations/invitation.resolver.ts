@@ -14,7 +14,7 @@ import {
 import { AfterArg, FirstArg } from "../common/pagination";
 import { Topic, type Topics } from "../common/pubsub";
 import { eagerSubscribe } from "../common/subscribe";
-import { requireViewer } from "../common/viewer";
+import { refreshLoaders, requireViewer } from "../common/viewer";
 import type { Context } from "../context";
 import { Member } from "../members/member.entity";
 import { ReceivedInvitationsFilter, SendInvitationInput } from "./invitation.inputs";
@@ -105,6 +105,7 @@ export class InvitationResolver {
     @Ctx() ctx: Context,
   ): Promise<SendInvitationPayload> {
     const r = await ctx.services.invitations.send(requireViewer(ctx), input);
+    if (r.connected) refreshLoaders(ctx);
     return { invitation: Invitation.from(r.invitation), connected: r.connected };
   }
 
@@ -231,6 +232,7 @@ export class InvitationResolver {
     action: "accept" | "ignore",
   ): Promise<BulkInvitationsPayload> {
     const r = await ctx.services.invitations.actMany(requireViewer(ctx), ids, action);
+    if (action === "accept") refreshLoaders(ctx);
     return { succeeded: r.succeeded.map(Invitation.from), failed: r.failed };
   }
 
@@ -240,9 +242,9 @@ export class InvitationResolver {
     action: "accept" | "ignore" | "decline" | "withdraw",
     message: string | null = null,
   ): Promise<Invitation> {
-    return Invitation.from(
-      await ctx.services.invitations.act(requireViewer(ctx), id, action, message),
-    );
+    const v = await ctx.services.invitations.act(requireViewer(ctx), id, action, message);
+    if (action === "accept") refreshLoaders(ctx);
+    return Invitation.from(v);
   }
 }
 

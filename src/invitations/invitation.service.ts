@@ -4,6 +4,7 @@ import type { BlockService } from "../blocks/block.service";
 import type { Deps } from "../common/deps";
 import { AppError, badInput, conflict, notFound } from "../common/errors";
 import { lockMembers } from "../db/locks";
+import { RetryTransaction } from "../db/write-queue";
 import { decodeCursor, encodeCursor, pageSize, toPage } from "../common/pagination";
 import { Topic, type PendingEvent } from "../common/pubsub";
 import type { ConnectionService } from "../connections/connection.service";
@@ -283,10 +284,7 @@ export class InvitationService {
     const { pageDefault, pageMax } = this.deps.config;
     const size = pageSize(first, pageDefault, pageMax);
     const byMutual = order === "MOST_MUTUAL_CONNECTIONS";
-    const cursor = decodeCursor(
-      after,
-      byMutual ? ["number", "number", "string"] : ["number", "string"],
-    );
+    const cursor = decodeCursor(after, byMutual ? ["int", "time", "string"] : ["time", "string"]);
     const totalCount = await qb.clone().getCount();
     const desc = order !== "OLDEST";
     const op = desc ? "<" : ">";
@@ -352,11 +350,22 @@ export class InvitationService {
   ): Promise<InvitationForViewer> {
     const result = transition(record, action, actorId, now, message);
     if (!result.ok) throw new AppError(result.code, result.message);
-    const changed = result.next.status !== record.status;
-    Object.assign(record, changed ? result.next : {});
-    if (changed) {
-      await em.update(InvitationRecord, { id: record.id }, result.next);
+    const previous = record.status;
+    const changed = result.next.status !== previous;
+    // Ignoring or reporting cancels the recipient's own reminder (DESIGN: due reminders cancelled).
+    const cancelsReminder = action === "ignore" || action === "report";
+    if (changed || cancelsReminder) {
+      const written = await em
+        .createQueryBuilder()
+        .update(InvitationRecord)
+        .set({ ...(changed ? result.next : {}), ...(cancelsReminder ? { remindAt: null } : {}) })
+        // Only from the state the rules were checked against: a job (expiry) that changed it
+        // meanwhile makes this transaction start over and decide again.
+        .where("id = :id AND status = :previous", { id: record.id, previous })
+        .execute();
+      if (!written.affected) throw new RetryTransaction();
     }
+    Object.assign(record, changed ? result.next : {});
     for (const effect of result.effects) {
       await this.applyEffect(em, record, effect, now, events, extra);
     }
@@ -409,7 +418,7 @@ export class InvitationService {
         }
         return;
       case "retractReceivedNotification":
-        await this.notifications.retractReceived(em, record.id);
+        // Nothing to write: a withdrawn invitation's INVITATION_RECEIVED is hidden when listed.
         return;
       case "recordReport":
         await em.insert(ReportRecord, {

@@ -36,7 +36,10 @@ registerEnumType(ReceivedStatus, {
   valuesConfig: {
     PENDING: { description: "Waiting for an answer (the default)." },
     IGNORED: { description: "Ignored or reported: the recipient's archive; still answerable." },
-    FILTERED: { description: "Set aside silently: from senders the recipient reported." },
+    FILTERED: {
+      description:
+        "Set aside silently: by your whoCanInvite setting (no shared connection, or a wrong email), or because you reported the sender.",
+    },
   },
 });
 

@@ -82,10 +82,7 @@ async function checkReportSuspension(
     if (reporters.size >= config.reportThreshold) {
       const until = at + config.reportSuspensionMs;
       if (until > now.getTime()) {
-        throw rateLimited(
-          "Several members reported your invitations; you cannot send invitations for now.",
-          until - now.getTime(),
-        );
+        throw rateLimited("You cannot send invitations for now.", until - now.getTime());
       }
     }
   }

@@ -104,7 +104,7 @@ export class MemberService {
     }
     const { pageDefault, pageMax } = this.deps.config;
     const size = pageSize(first, pageDefault, pageMax);
-    const cursor = decodeCursor(after, ["number", "string", "string"]);
+    const cursor = decodeCursor(after, ["int", "string", "string"]);
 
     // LOWER on both sides folds the column and the text the same way (SQLite folds ASCII only;
     // lower-casing the text in JS would stop "Émile" from finding "Émile").

@@ -46,7 +46,7 @@ export class NotificationService {
   async list(viewerId: string, unreadOnly: boolean, first?: number | null, after?: string | null) {
     const { pageDefault, pageMax } = this.deps.config;
     const size = pageSize(first, pageDefault, pageMax);
-    const cursor = decodeCursor(after, ["number"]);
+    const cursor = decodeCursor(after, ["int"]);
     const base = this.visible(viewerId);
     if (unreadOnly) base.andWhere("n.read = :f", { f: false });
     const totalCount = await base.clone().getCount();
@@ -66,11 +66,11 @@ export class NotificationService {
         .createQueryBuilder()
         .update(NotificationRecord)
         .set({ read: true })
-        .where("recipientId = :viewerId AND read = :f AND id IN (:...ids)", {
-          viewerId,
-          f: false,
-          ids,
-        })
+        .where(
+          `"id" IN (SELECT n."id" FROM "notification" n WHERE n."recipientId" = :viewerId
+            AND n."read" = :f AND n."id" IN (:...ids) AND ${VISIBLE})`,
+          { viewerId, f: false, ids },
+        )
         .execute();
       return result.affected ?? 0;
     });
@@ -118,11 +118,6 @@ export class NotificationService {
     });
   }
 
-  /** Deletes the INVITATION_RECEIVED notification of a withdrawn invitation. */
-  async retractReceived(em: EntityManager, invitationId: string): Promise<void> {
-    await em.delete(NotificationRecord, { invitationId, kind: "INVITATION_RECEIVED" });
-  }
-
   private async maxSeq(viewerId: string): Promise<number> {
     const row: { max: number | string | null } | undefined = await this.deps.dataSource
       .getRepository(NotificationRecord)
@@ -138,13 +133,20 @@ export class NotificationService {
       .getRepository(NotificationRecord)
       .createQueryBuilder("n")
       .where("n.recipientId = :viewerId", { viewerId })
-      .andWhere(
-        `(n.actorId IS NULL OR NOT EXISTS (SELECT 1 FROM "block" b WHERE
-          (b."blockerId" = n."recipientId" AND b."blockedId" = n."actorId") OR
-          (b."blockerId" = n."actorId" AND b."blockedId" = n."recipientId")))`,
-      );
+      .andWhere(VISIBLE);
   }
 }
+
+/**
+ * Notifications the recipient may see: none whose actor is blocked either way, and no
+ * INVITATION_RECEIVED of a withdrawn invitation (retracted; the row stays, so a sequence
+ * number is never handed out twice and cursors keep increasing).
+ */
+const VISIBLE = `(n."actorId" IS NULL OR NOT EXISTS (SELECT 1 FROM "block" b WHERE
+    (b."blockerId" = n."recipientId" AND b."blockedId" = n."actorId") OR
+    (b."blockerId" = n."actorId" AND b."blockedId" = n."recipientId")))
+  AND NOT (n."kind" = 'INVITATION_RECEIVED' AND EXISTS (SELECT 1 FROM "invitation" i
+    WHERE i."id" = n."invitationId" AND i."status" = 'WITHDRAWN'))`;
 
 /** The opaque cursor of a notification: its per-recipient sequence number. */
 export function cursorOf(n: NotificationRecord): string {
