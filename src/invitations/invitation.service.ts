@@ -132,7 +132,13 @@ export class InvitationService {
         remindedAt: null,
         remindAt: null,
       });
-      await em.insert(InvitationRecord, record);
+      await em
+        .createQueryBuilder()
+        .insert()
+        .into(InvitationRecord)
+        .values(record)
+        .updateEntity(false)
+        .execute();
       if (delivery === "PENDING") {
         if (recipient.notifyOnInvitation) {
           events.push(
