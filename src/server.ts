@@ -102,7 +102,7 @@ export async function startServer(opts: StartOptions): Promise<RunningServer> {
       },
       context: (ctx) => contextFor(ctx.extra.viewerId ?? null, false),
       onSubscribe: (_ctx, _id, payload) => {
-        if (hasNul(payload)) return [nulError()];
+        if (requestHasNul(payload)) return [nulError()];
       },
       // Apollo's formatError does not run for graphql-ws: the same masking and codes here.
       onNext: (_ctx, _id, _payload, _args, result) => {
@@ -119,8 +119,17 @@ export async function startServer(opts: StartOptions): Promise<RunningServer> {
     wsServer,
   );
 
-  const formatWsError = (error: GraphQLError): GraphQLError =>
-    maskError(error.toJSON(), error, config.production) as unknown as GraphQLError;
+  const formatWsError = (error: GraphQLError): GraphQLError => {
+    const formatted = error.toJSON();
+    if (formatted.extensions?.code === undefined && !error.path) {
+      // graphql-ws reports parse and validation failures without a code; give them Apollo's.
+      const code = error.message.startsWith("Syntax Error")
+        ? "GRAPHQL_PARSE_FAILED"
+        : "GRAPHQL_VALIDATION_FAILED";
+      return { ...formatted, extensions: { ...formatted.extensions, code } } as never;
+    }
+    return maskError(formatted, error, config.production) as unknown as GraphQLError;
+  };
 
   const apollo = new ApolloServer<Context>({
     schema,
@@ -169,7 +178,7 @@ export async function startServer(opts: StartOptions): Promise<RunningServer> {
     express.json({ limit: config.bodyLimit }),
     (req, res, next) => {
       // PostgreSQL cannot store U+0000 and would answer with a 500; refuse it up front.
-      if (hasNul(req.body)) res.status(400).json({ errors: [nulError().toJSON()] });
+      if (requestHasNul(req.body)) res.status(400).json({ errors: [nulError().toJSON()] });
       else next();
     },
     expressMiddleware(apollo, {
@@ -257,7 +266,15 @@ function maskError(
   return formatted;
 }
 
-/** Whether any string inside a request holds U+0000. */
+// A NUL written as an escape inside the GraphQL text: \u0000 or \u{0}.
+const ESCAPED_NUL = /\\u(0000|\{0+\})/i;
+
+/** Whether a request holds U+0000: in any string, or escaped in the GraphQL text itself. */
+function requestHasNul(body: unknown): boolean {
+  const query = (body as { query?: unknown } | null)?.query;
+  return hasNul(body) || (typeof query === "string" && ESCAPED_NUL.test(query));
+}
+
 function hasNul(value: unknown): boolean {
   if (typeof value === "string") return value.includes("\u0000");
   if (Array.isArray(value)) return value.some(hasNul);
