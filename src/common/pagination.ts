@@ -39,7 +39,30 @@ export function ConnectionType<T extends object>(node: ClassType<T>, name: strin
 export interface Page<T> {
   edges: { cursor: string; node: T }[];
   pageInfo: PageInfo;
-  totalCount: number;
+  /** Counted only when a client asks for the field (a getter): the count is the costly part. */
+  readonly totalCount: number | Promise<number>;
+}
+
+/** The same page with each node mapped, keeping `totalCount` lazy. */
+export function mapPage<A, B>(page: Page<A>, fn: (node: A) => B): Page<B> {
+  return lazyTotal(
+    {
+      edges: page.edges.map((e) => ({ cursor: e.cursor, node: fn(e.node) })),
+      pageInfo: page.pageInfo,
+    },
+    () => page.totalCount,
+  );
+}
+
+function lazyTotal<T>(
+  page: Omit<Page<T>, "totalCount">,
+  count: () => number | Promise<number>,
+): Page<T> {
+  let memo: number | Promise<number> | undefined;
+  return Object.defineProperty(page, "totalCount", {
+    get: () => (memo ??= count()),
+    enumerable: true,
+  }) as Page<T>;
 }
 
 /** Checks `first` against the configured range; `undefined` means the default. */
@@ -95,22 +118,27 @@ function fits(value: unknown, kind: CursorPart): boolean {
   return kind === "int" ? value >= 0 && value <= MAX_INT : Math.abs(value) <= MAX_TIME;
 }
 
-/** Builds a page from `size + 1` fetched rows (the extra one only tells whether more follow). */
+/**
+ * Builds a page from `size + 1` fetched rows (the extra one only tells whether more follow).
+ * `count` runs only if the client selected `totalCount`.
+ */
 export function toPage<R, T>(
   rows: R[],
   size: number,
-  totalCount: number,
+  count: () => Promise<number>,
   cursorOf: (row: R) => string,
   nodeOf: (row: R) => T,
 ): Page<T> {
   const hasNextPage = rows.length > size;
   const items = rows.slice(0, size);
   const edges = items.map((r) => ({ cursor: cursorOf(r), node: nodeOf(r) }));
-  return {
-    edges,
-    pageInfo: { hasNextPage, endCursor: edges.length ? edges[edges.length - 1].cursor : null },
-    totalCount,
-  };
+  return lazyTotal(
+    {
+      edges,
+      pageInfo: { hasNextPage, endCursor: edges.length ? edges[edges.length - 1].cursor : null },
+    },
+    count,
+  );
 }
 
 /** The `first` argument every list takes. */

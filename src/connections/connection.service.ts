@@ -72,7 +72,8 @@ export class ConnectionService {
           (b."blockerId" = c."otherId" AND b."blockedId" = :viewerId))`,
         { viewerId },
       );
-    const totalCount = await qb.clone().getCount();
+    const counting = qb.clone();
+    const totalCount = () => counting.getCount();
     if (cursor) {
       qb.andWhere("(c.createdAt < :t OR (c.createdAt = :t AND c.otherId < :id))", {
         t: new Date(cursor[0]),

@@ -92,6 +92,10 @@ export async function openDatabase(
     }
   } else {
     await dataSource.runMigrations({ transaction: "each" });
+    // Gather the statistics the query planner needs (SQLite's advice for a long-lived
+    // connection): without them it may loop over the viewer's connections for every row of
+    // an inbox. Cheap when the statistics are fresh.
+    await dataSource.query("PRAGMA optimize=0x10002");
   }
   return dataSource;
 }

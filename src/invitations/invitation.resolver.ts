@@ -11,7 +11,7 @@ import {
   Subscription,
   type SubscribeResolverData,
 } from "type-graphql";
-import { AfterArg, FirstArg } from "../common/pagination";
+import { AfterArg, FirstArg, mapPage } from "../common/pagination";
 import { Topic, type Topics } from "../common/pubsub";
 import { eagerSubscribe } from "../common/subscribe";
 import { refreshLoaders, requireViewer } from "../common/viewer";
@@ -69,7 +69,7 @@ export class InvitationResolver {
       after,
       { relations: filter?.relations, search: filter?.search },
     );
-    return { ...page, edges: page.edges.map((e) => ({ ...e, node: Invitation.from(e.node) })) };
+    return mapPage(page, Invitation.from);
   }
 
   @Query(() => InvitationConnection, {
@@ -92,7 +92,7 @@ export class InvitationResolver {
       first,
       after,
     );
-    return { ...page, edges: page.edges.map((e) => ({ ...e, node: Invitation.from(e.node) })) };
+    return mapPage(page, Invitation.from);
   }
 
   @Mutation(() => SendInvitationPayload, {

@@ -291,7 +291,8 @@ export class InvitationService {
     const size = pageSize(first, pageDefault, pageMax);
     const byMutual = order === "MOST_MUTUAL_CONNECTIONS";
     const cursor = decodeCursor(after, byMutual ? ["int", "time", "string"] : ["time", "string"]);
-    const totalCount = await qb.clone().getCount();
+    const counting = qb.clone();
+    const totalCount = () => counting.getCount();
     const desc = order !== "OLDEST";
     const op = desc ? "<" : ">";
     const dir = desc ? "DESC" : "ASC";

@@ -1,5 +1,5 @@
 import { Arg, Ctx, FieldResolver, ID, Int, Query, Resolver, Root } from "type-graphql";
-import { AfterArg, FirstArg } from "../common/pagination";
+import { AfterArg, FirstArg, mapPage } from "../common/pagination";
 import { requireViewer } from "../common/viewer";
 import type { Context } from "../context";
 import { Member } from "./member.entity";
@@ -61,15 +61,12 @@ export class MemberResolver {
   ) {
     const viewerId = requireViewer(ctx);
     const page = await ctx.services.members.search(viewerId, search, first, after);
-    return {
-      ...page,
-      edges: page.edges.map(({ cursor, node }) => {
-        // The search already knows who is connected: spare the field resolvers a query.
-        ctx.loaders.member.prime(node.member.id, node.member);
-        ctx.loaders.connectedToViewer.prime(node.member.id, node.rank === 0);
-        return { cursor, node: node.member };
-      }),
-    };
+    return mapPage(page, (node) => {
+      // The search already knows who is connected: spare the field resolvers a query.
+      ctx.loaders.member.prime(node.member.id, node.member);
+      ctx.loaders.connectedToViewer.prime(node.member.id, node.rank === 0);
+      return node.member;
+    });
   }
 
   @Query(() => [MemberSuggestion], {
@@ -156,9 +153,7 @@ export class MemberResolver {
     ctx: Context,
   ) {
     const members = await ctx.loaders.member.loadMany(page.edges.map((e) => e.node));
-    return {
-      ...page,
-      edges: page.edges.map((e, i) => ({ cursor: e.cursor, node: members[i] as Member })),
-    };
+    const byId = new Map(page.edges.map((e, i) => [e.node, members[i] as Member]));
+    return mapPage(page, (id) => byId.get(id)!);
   }
 }

@@ -117,7 +117,8 @@ export class MemberService {
       .where("m.id <> :viewerId", { viewerId })
       .andWhere(`(${matches})`, { pattern: containsPattern(text) })
       .andWhere(`m.id NOT IN (${BLOCKED_EITHER_WAY})`);
-    const totalCount = await qb.clone().getCount();
+    const counting = qb.clone();
+    const totalCount = () => counting.getCount();
 
     if (cursor) {
       qb.andWhere(

@@ -11,7 +11,7 @@ import {
   Subscription,
   type SubscribeResolverData,
 } from "type-graphql";
-import { decodeCursor, FirstArg } from "../common/pagination";
+import { decodeCursor, FirstArg, mapPage } from "../common/pagination";
 import { requireViewer } from "../common/viewer";
 import type { Context } from "../context";
 import { Invitation } from "../invitations/invitation.types";
@@ -40,7 +40,7 @@ export class NotificationResolver {
       first,
       after,
     );
-    return { ...page, edges: page.edges.map((e) => ({ ...e, node: Notification.from(e.node) })) };
+    return mapPage(page, Notification.from);
   }
 
   @Mutation(() => Int, {

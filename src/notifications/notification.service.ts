@@ -50,7 +50,8 @@ export class NotificationService {
     const cursor = decodeCursor(after, ["int"]);
     const base = this.visible(viewerId);
     if (unreadOnly) base.andWhere("n.read = :f", { f: false });
-    const totalCount = await base.clone().getCount();
+    const counting = base.clone();
+    const totalCount = () => counting.getCount();
     if (cursor) base.andWhere("n.seq < :seq", { seq: cursor[0] });
     const rows = await base
       .orderBy("n.seq", "DESC")
