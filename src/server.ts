@@ -22,7 +22,7 @@ import { ErrorCode } from "./common/errors";
 import type { Config } from "./config";
 import type { Context } from "./context";
 import type { JobsReport } from "./jobs/jobs.service";
-import { createLoaders } from "./loaders";
+import { createLoaders, type Loaders } from "./loaders";
 import { Member } from "./members/member.entity";
 import { buildAppSchema } from "./schema";
 
@@ -77,12 +77,21 @@ export async function startServer(opts: StartOptions): Promise<RunningServer> {
     knownMembers.add(id);
     return id;
   };
-  const contextFor = (viewerId: string | null, cache: boolean): Context => ({
-    viewerId,
-    services,
-    deps,
-    loaders: createLoaders(dataSource, viewerId, cache),
-  });
+  // Loaders are made on first use: many operations (and every idle subscription) need none.
+  const contextFor = (viewerId: string | null, cache: boolean): Context => {
+    let loaders: Loaders | undefined;
+    return {
+      viewerId,
+      services,
+      deps,
+      get loaders() {
+        return (loaders ??= createLoaders(dataSource, this.viewerId, cache));
+      },
+      set loaders(value: Loaders) {
+        loaders = value;
+      },
+    };
+  };
 
   const web = express();
   const httpServer = createServer(web);
