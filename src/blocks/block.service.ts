@@ -1,12 +1,12 @@
 import type { EntityManager } from "typeorm";
 import type { Deps } from "../common/deps";
-import { badInput, notFound } from "../common/errors";
+import { badInput } from "../common/errors";
 import { lockMembers } from "../db/locks";
 import type { ConnectionService } from "../connections/connection.service";
 import { InvitationRecord, pairKeyOf } from "../invitations/invitation.entity";
 import { OPEN_STATUSES } from "../invitations/lifecycle";
-import { Member } from "../members/member.entity";
 import { BlockRecord } from "./block.entity";
+import { requireVisibleMember } from "./visibility";
 
 /** Blocking: total and silent. Nothing is stored for or published to the blocked member. */
 export class BlockService {
@@ -34,7 +34,7 @@ export class BlockService {
     if (viewerId === targetId) throw badInput("You cannot block yourself.", "id");
     return this.deps.queue.transaction(async (em) => {
       await lockMembers(em, [viewerId, targetId]);
-      await this.requireVisible(em, viewerId, targetId);
+      await requireVisibleMember(em, viewerId, targetId);
       await em
         .createQueryBuilder()
         .insert()
@@ -62,7 +62,7 @@ export class BlockService {
       await lockMembers(em, [viewerId, targetId]);
       const result = await em.delete(BlockRecord, { blockerId: viewerId, blockedId: targetId });
       if ((result.affected ?? 0) > 0) return true;
-      await this.requireVisible(em, viewerId, targetId);
+      await requireVisibleMember(em, viewerId, targetId);
       return false;
     });
   }
@@ -74,13 +74,5 @@ export class BlockService {
       order: { createdAt: "DESC", blockedId: "ASC" },
     });
     return rows.map((r) => r.blockedId);
-  }
-
-  private async requireVisible(em: EntityManager, viewerId: string, targetId: string) {
-    const exists = await em.exists(Member, { where: { id: targetId } });
-    const blockedMe = await em.exists(BlockRecord, {
-      where: { blockerId: targetId, blockedId: viewerId },
-    });
-    if (!exists || blockedMe) throw notFound("Member");
   }
 }

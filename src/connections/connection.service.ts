@@ -1,9 +1,7 @@
 import type { EntityManager } from "typeorm";
-import { BlockRecord } from "../blocks/block.entity";
+import { noBlockBetween, requireVisibleMember } from "../blocks/visibility";
 import type { Deps } from "../common/deps";
-import { notFound } from "../common/errors";
 import { lockMembers } from "../db/locks";
-import { Member } from "../members/member.entity";
 import { decodeCursor, encodeCursor, pageSize, toPage } from "../common/pagination";
 import { ConnectionRecord } from "./connection.entity";
 
@@ -45,11 +43,7 @@ export class ConnectionService {
       await lockMembers(em, [viewerId, otherId]);
       if (await this.disconnect(em, viewerId, otherId)) return true;
       // No connection: an id that does not exist for the viewer is NOT_FOUND, as everywhere.
-      const exists = await em.exists(Member, { where: { id: otherId } });
-      const blockedMe = await em.exists(BlockRecord, {
-        where: { blockerId: otherId, blockedId: viewerId },
-      });
-      if (!exists || blockedMe) throw notFound("Member");
+      await requireVisibleMember(em, viewerId, otherId);
       return false;
     });
   }
@@ -66,12 +60,7 @@ export class ConnectionService {
       .getRepository(ConnectionRecord)
       .createQueryBuilder("c")
       .where("c.memberId = :memberId", { memberId })
-      .andWhere(
-        `NOT EXISTS (SELECT 1 FROM "block" b WHERE
-          (b."blockerId" = :viewerId AND b."blockedId" = c."otherId") OR
-          (b."blockerId" = c."otherId" AND b."blockedId" = :viewerId))`,
-        { viewerId },
-      );
+      .andWhere(noBlockBetween(":viewerId", `c."otherId"`), { viewerId });
     const counting = qb.clone();
     const totalCount = () => counting.getCount();
     if (cursor) {

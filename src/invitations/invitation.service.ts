@@ -3,6 +3,7 @@ import type { EntityManager, SelectQueryBuilder } from "typeorm";
 import type { BlockService } from "../blocks/block.service";
 import type { Deps } from "../common/deps";
 import { AppError, badInput, conflict, notFound } from "../common/errors";
+import { noBlockBetween } from "../blocks/visibility";
 import { lockMembers } from "../db/locks";
 import { RetryTransaction } from "../db/write-queue";
 import { decodeCursor, encodeCursor, pageSize, toPage } from "../common/pagination";
@@ -13,6 +14,8 @@ import type { NotificationService } from "../notifications/notification.service"
 import { InvitationRecord, pairKeyOf } from "./invitation.entity";
 import {
   OPEN_STATUSES,
+  receivedBucket,
+  STORED_STATUSES,
   storedForSenderView,
   transition,
   viewAs,
@@ -48,11 +51,9 @@ const MUTUAL_COUNT = `(SELECT COUNT(*) FROM "connection" c1
   INNER JOIN "connection" c2 ON c2."otherId" = c1."otherId"
   WHERE c1."memberId" = :viewerId AND c2."memberId" = i."senderId")`;
 
-const RECEIVED_BUCKETS: Record<ReceivedBucket, StoredStatus[]> = {
-  PENDING: ["PENDING"],
-  IGNORED: ["IGNORED", "REPORTED"],
-  FILTERED: ["FILTERED"],
-};
+/** The stored statuses in each of the recipient's lists, as `lifecycle.receivedBucket` says. */
+const receivedStatuses = (bucket: ReceivedBucket): StoredStatus[] =>
+  STORED_STATUSES.filter((s) => receivedBucket(s) === bucket);
 
 // One message for "already invited" and "already connected", and the same whether the open
 // invitation is pending or ignored: the sender must not tell the two apart (rule 1).
@@ -233,7 +234,7 @@ export class InvitationService {
   ) {
     const qb = this.unblocked()
       .andWhere("i.recipientId = :viewerId", { viewerId })
-      .andWhere("i.status IN (:...statuses)", { statuses: RECEIVED_BUCKETS[bucket] });
+      .andWhere("i.status IN (:...statuses)", { statuses: receivedStatuses(bucket) });
     const relations = [...new Set(filter.relations ?? [])];
     const search = filter.search?.trim();
     if (relations.length || search) qb.innerJoin(Member, "s", "s.id = i.senderId");
@@ -334,11 +335,7 @@ export class InvitationService {
       .getRepository(InvitationRecord)
       .createQueryBuilder("i")
       .where("i.status != :closed", { closed: "CLOSED_BY_BLOCK" })
-      .andWhere(
-        `NOT EXISTS (SELECT 1 FROM "block" b WHERE
-          (b."blockerId" = i."senderId" AND b."blockedId" = i."recipientId") OR
-          (b."blockerId" = i."recipientId" AND b."blockedId" = i."senderId"))`,
-      );
+      .andWhere(noBlockBetween(`i."senderId"`, `i."recipientId"`));
   }
 
   /**

@@ -1,5 +1,6 @@
 import type { EntityManager } from "typeorm";
 import { BlockRecord } from "../blocks/block.entity";
+import { noBlockBetween } from "../blocks/visibility";
 import type { Deps } from "../common/deps";
 import { badInput, conflict, notFound } from "../common/errors";
 import type { PendingEvent } from "../common/pubsub";
@@ -31,9 +32,7 @@ const EXPIRING = RULES.expire.from;
 const REMINDABLE = OPEN_STATUSES;
 
 /** SQL: no block between the invitation's parties, either way (`t` names the invitation row). */
-const noBlock = (t: string) => `NOT EXISTS (SELECT 1 FROM "block" b WHERE
-  (b."blockerId" = ${t}."senderId" AND b."blockedId" = ${t}."recipientId") OR
-  (b."blockerId" = ${t}."recipientId" AND b."blockedId" = ${t}."senderId"))`;
+const noBlock = (t: string) => noBlockBetween(`${t}."senderId"`, `${t}."recipientId"`);
 
 /** SQL: the invitation's recipient (`t` names the invitation row) has reminders on. */
 const remindersOn = (t: string) => `EXISTS (SELECT 1 FROM "member" m

@@ -1,6 +1,7 @@
 import { randomUUID } from "node:crypto";
 import { Repeater } from "@graphql-yoga/subscription";
 import type { EntityManager, SelectQueryBuilder } from "typeorm";
+import { noBlockBetween } from "../blocks/visibility";
 import type { Deps } from "../common/deps";
 import { decodeCursor, encodeCursor, pageSize, toPage } from "../common/pagination";
 import { Topic, type PendingEvent } from "../common/pubsub";
@@ -144,9 +145,7 @@ export class NotificationService {
  * INVITATION_RECEIVED of a withdrawn invitation (retracted; the row stays, so a sequence
  * number is never handed out twice and cursors keep increasing).
  */
-const VISIBLE = `(n."actorId" IS NULL OR NOT EXISTS (SELECT 1 FROM "block" b WHERE
-    (b."blockerId" = n."recipientId" AND b."blockedId" = n."actorId") OR
-    (b."blockerId" = n."actorId" AND b."blockedId" = n."recipientId")))
+const VISIBLE = `(n."actorId" IS NULL OR ${noBlockBetween(`n."recipientId"`, `n."actorId"`)})
   AND NOT (n."kind" = 'INVITATION_RECEIVED' AND EXISTS (SELECT 1 FROM "invitation" i
     WHERE i."id" = n."invitationId" AND i."status" = 'WITHDRAWN'))`;
 
