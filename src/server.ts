@@ -2,6 +2,7 @@ import { EventEmitter } from "node:events";
 import { createServer } from "node:http";
 import type { AddressInfo } from "node:net";
 import { ApolloServer } from "@apollo/server";
+import { ApolloServerPluginCacheControlDisabled } from "@apollo/server/plugin/disabled";
 import { ApolloServerPluginDrainHttpServer } from "@apollo/server/plugin/drainHttpServer";
 import { expressMiddleware } from "@as-integrations/express5";
 import cors from "cors";
@@ -146,6 +147,9 @@ export async function startServer(opts: StartOptions): Promise<RunningServer> {
     includeStacktraceInErrorResponses: !config.production,
     formatError: (formatted, error) => maskError(formatted, error, config.production),
     plugins: [
+      // Apollo installs cache control by default: a willResolveField hook wrapping every
+      // field of every response. Nothing here sets cache hints, so it is pure overhead.
+      ApolloServerPluginCacheControlDisabled(),
       ApolloServerPluginDrainHttpServer({ httpServer }),
       {
         async serverWillStart() {

@@ -29,6 +29,8 @@ interface RunOptions extends BenchOptions {
   bigInvitations: number;
   only: string[] | null;
   skipBigData: boolean;
+  /** Directory for the server's V8 CPU profiles (`node --cpu-prof`), or null. */
+  cpuProf: string | null;
 }
 
 const SCENARIOS = [
@@ -58,6 +60,8 @@ const USAGE = `Usage: npm run bench -- [options]
   --only=a,b            run only these of: ${SCENARIOS.join(", ")}
                         (baseline always runs: every ratio needs it; big-data also runs inbox)
   --skip-big-data       leave out big-data
+  --cpu-prof=DIR        run the server under node --cpu-prof, one .cpuprofile per server
+                        process in DIR (open it in Chrome DevTools or speedscope)
 `;
 
 function parseOptions(argv: string[]): RunOptions {
@@ -81,6 +85,7 @@ function parseOptions(argv: string[]): RunOptions {
     "big-members",
     "big-invitations",
     "help",
+    "cpu-prof",
   ]);
   for (const key of flags.keys()) {
     if (!known.has(key)) throw new UsageError(`unknown option --${key}`);
@@ -117,6 +122,8 @@ function parseOptions(argv: string[]): RunOptions {
     bigInvitations: int("big-invitations", quick ? 200_000 : 1_000_000, 1),
     only,
     skipBigData: flags.get("skip-big-data") === true,
+    cpuProf:
+      typeof flags.get("cpu-prof") === "string" ? resolve(flags.get("cpu-prof") as string) : null,
   };
 }
 
@@ -138,7 +145,11 @@ interface ServerProcess {
 const MAIN = resolve(__dirname, "../../src/main.js");
 
 /** Starts `node dist/src/main.js` on `sqlitePath`; resolves once it listens. */
-async function startServerProcess(sqlitePath: string, jwtSecret: string): Promise<ServerProcess> {
+async function startServerProcess(
+  sqlitePath: string,
+  jwtSecret: string,
+  cpuProf: string | null,
+): Promise<ServerProcess> {
   const env: NodeJS.ProcessEnv = {
     ...process.env,
     NODE_ENV: "production",
@@ -153,7 +164,12 @@ async function startServerProcess(sqlitePath: string, jwtSecret: string): Promis
   // The data is seeded into SQLite: the server must read that file, not another engine.
   delete env.DATABASE_URL;
   delete env.REDIS_URL;
-  const child = spawn(process.execPath, [MAIN], { env, stdio: ["ignore", "pipe", "pipe"] });
+  // --cpu-prof is refused in NODE_OPTIONS: it must be an argument of node itself.
+  const profArgs = cpuProf ? ["--cpu-prof", `--cpu-prof-dir=${cpuProf}`] : [];
+  const child = spawn(process.execPath, [...profArgs, MAIN], {
+    env,
+    stdio: ["ignore", "pipe", "pipe"],
+  });
   const stderrTail: string[] = [];
   createInterface({ input: child.stderr! }).on("line", (line) => {
     stderrTail.push(line);
@@ -352,7 +368,7 @@ async function main(): Promise<void> {
       jwtSecret,
     );
     seeds.main = { ...main.counts, seconds: Number(main.seconds.toFixed(2)) };
-    const server = await startServerProcess(join(dir, "bench.sqlite"), jwtSecret);
+    const server = await startServerProcess(join(dir, "bench.sqlite"), jwtSecret, options.cpuProf);
     cleanups.push(server.stop);
     log(`server: pid ${server.pid} at ${server.url}`);
 
@@ -401,7 +417,7 @@ async function main(): Promise<void> {
             1_000,
           );
           seeds.bigData = { ...seeded.counts, seconds: Number(seeded.seconds.toFixed(2)) };
-          const bigServer = await startServerProcess(path, jwtSecret);
+          const bigServer = await startServerProcess(path, jwtSecret, options.cpuProf);
           cleanups.push(bigServer.stop);
           log(`big-data server: pid ${bigServer.pid}`);
           return {
