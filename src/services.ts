@@ -12,7 +12,7 @@ export function createServices(deps: Deps) {
   const notifications = new NotificationService(deps);
   const connections = new ConnectionService(deps);
   const blocks = new BlockService(deps, connections);
-  const invitations = new InvitationService(deps, notifications, connections, blocks);
+  const invitations = new InvitationService(deps, notifications, connections);
   const auth = new AuthService(deps);
   const members = new MemberService(deps);
   const jobs = new JobService(deps, notifications);

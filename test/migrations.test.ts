@@ -2,11 +2,14 @@
  * The schema comes from migrations only (no `synchronize` outside a scratch check): the
  * migrations must create exactly what the entities declare, or a change was not migrated.
  */
+import { randomUUID } from "node:crypto";
 import { mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { openDatabase } from "../src/db/data-source";
+import { migrationsFor } from "../src/db/migrations";
+import { testDatabase } from "./helpers/server";
 
 /** A fresh SQLite file, or the test database when the suite runs on PostgreSQL. */
 function target() {
@@ -33,6 +36,51 @@ describe("migrations", () => {
     const ds = await openDatabase(t);
     try {
       expect(await ds.showMigrations()).toBe(false);
+    } finally {
+      await ds.destroy();
+    }
+  });
+});
+
+describe("migration FoldedKeys", () => {
+  it("fills the folded relation keys of members who existed before it", async () => {
+    // A database of its own: the migrations must start from nothing.
+    const t = target();
+    if (t.databaseUrl) t.databaseUrl = await testDatabase(`folded-keys-${randomUUID()}`);
+    const engine = t.databaseUrl ? "postgres" : "sqlite";
+    const before = migrationsFor(engine).findIndex((m) => m.name.startsWith("FoldedKeys"));
+    expect(before).toBeGreaterThan(0);
+    const old = await openDatabase({ ...t, migrationsUpTo: before });
+    const id = randomUUID();
+    try {
+      await old.query(
+        `INSERT INTO "member" ("id", "name", "email", "passwordHash", "employer", "industry", "school", "createdAt")
+         VALUES (${[1, 2, 3, 4, 5, 6, 7, 8].map((n) => (t.databaseUrl ? `$${n}` : "?")).join(", ")})`,
+        [
+          id,
+          "Zoë",
+          `${id}@example.com`,
+          "x",
+          "SOCIÉTÉ Générale",
+          "Banking",
+          null,
+          new Date().toISOString(),
+        ],
+      );
+    } finally {
+      await old.destroy();
+    }
+    const ds = await openDatabase(t);
+    try {
+      const [row] = await ds.query(
+        `SELECT "employerKey", "industryKey", "schoolKey" FROM "member" WHERE "id" = ${t.databaseUrl ? "$1" : "?"}`,
+        [id],
+      );
+      expect(row).toEqual({
+        employerKey: "société générale",
+        industryKey: "banking",
+        schoolKey: null,
+      });
     } finally {
       await ds.destroy();
     }

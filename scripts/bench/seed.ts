@@ -24,6 +24,7 @@ import { createSecretKey, randomUUID, type KeyObject } from "node:crypto";
 import Database from "better-sqlite3";
 import jwt from "jsonwebtoken";
 import { openDatabase } from "../../src/db/data-source";
+import { foldKey } from "../../src/members/member.entity";
 
 export interface SeedOptions {
   sqlitePath: string;
@@ -301,7 +302,7 @@ export async function seed(opts: SeedOptions): Promise<SeedResult> {
   const backgroundAt = (k: number) => 1 + friends + inbox + k;
 
   const insertMember = db.prepare(
-    `INSERT INTO "member" ("id", "name", "email", "passwordHash", "headline", "employer", "industry", "school", "createdAt", "whoCanInvite", "notifyOnInvitation", "reminders") VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, 'EVERYONE', 1, 1)`,
+    `INSERT INTO "member" ("id", "name", "email", "passwordHash", "headline", "employer", "industry", "school", "employerKey", "industryKey", "schoolKey", "createdAt", "whoCanInvite", "notifyOnInvitation", "reminders") VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'EVERYONE', 1, 1)`,
   );
   const insertConnection = db.prepare(
     `INSERT INTO "connection" ("memberId", "otherId", "createdAt") VALUES (?, ?, ?)`,
@@ -327,15 +328,22 @@ export async function seed(opts: SeedOptions): Promise<SeedResult> {
     for (let i = 0; i < total; i++) {
       const first = pick(FIRST_NAMES);
       const last = pick(LAST_NAMES);
+      const employer = i === owner ? ownerEmployer : pick(EMPLOYERS);
+      const industry = pick(INDUSTRIES);
+      const school = pick(SCHOOLS);
       insertMember.run(
         memberIds[i],
         i === owner ? "Bench Owner" : `${first} ${last}`,
         `bench-${i}@example.com`,
         PASSWORD_HASH,
         pick(HEADLINES),
-        i === owner ? ownerEmployer : pick(EMPLOYERS),
-        pick(INDUSTRIES),
-        pick(SCHOOLS),
+        employer,
+        industry,
+        school,
+        // What Member.foldKeys stores for the relation filters.
+        foldKey(employer),
+        foldKey(industry),
+        foldKey(school),
         sqliteDate(now - 400 * DAY + rand() * 200 * DAY),
       );
       tick();

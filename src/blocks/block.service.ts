@@ -1,4 +1,3 @@
-import type { EntityManager } from "typeorm";
 import type { Deps } from "../common/deps";
 import { badInput } from "../common/errors";
 import { lockMembers } from "../db/locks";
@@ -14,16 +13,6 @@ export class BlockService {
     private readonly deps: Deps,
     private readonly connections: ConnectionService,
   ) {}
-
-  /** Whether either member blocked the other. */
-  async between(em: EntityManager, a: string, b: string): Promise<boolean> {
-    return em.exists(BlockRecord, {
-      where: [
-        { blockerId: a, blockedId: b },
-        { blockerId: b, blockedId: a },
-      ],
-    });
-  }
 
   /**
    * Blocks `targetId`: the connection ends and every open invitation of the pair closes, in

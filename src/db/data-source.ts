@@ -28,6 +28,8 @@ export interface DatabaseTarget {
   sqlitePath: string;
   databaseUrl?: string | null;
   databasePoolSize?: number;
+  /** Run only the first N migrations (tests of a migration's data step); default all. */
+  migrationsUpTo?: number;
 }
 
 // COUNT(*) and other bigints arrive as strings from node-postgres; our counts fit a number.
@@ -58,14 +60,14 @@ export async function openDatabase(
         type: "postgres",
         url: target.databaseUrl,
         poolSize: target.databasePoolSize ?? 10,
-        migrations: migrationsFor("postgres"),
+        migrations: migrationsFor("postgres").slice(0, target.migrationsUpTo),
         logging: ["query"],
       })
     : new DataSource({
         ...common,
         type: "better-sqlite3",
         database: prepareSqlitePath(target.sqlitePath),
-        migrations: migrationsFor("sqlite"),
+        migrations: migrationsFor("sqlite").slice(0, target.migrationsUpTo),
         logging: ["query"],
         prepareDatabase: (db: BetterSqlite) => {
           // SQLite's built-in LOWER folds ASCII only ("É" stays "É"); names, employers and

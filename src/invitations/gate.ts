@@ -1,8 +1,16 @@
 import type { EntityManager } from "typeorm";
 import { emailRequired } from "../common/errors";
-import { ConnectionRecord } from "../connections/connection.entity";
+import { query } from "../db/sql";
 import type { Member } from "../members/member.entity";
-import { ReportRecord } from "./report.entity";
+
+/** What the gate needs to know about the recipient (read with the pair in one statement). */
+export interface Recipient {
+  id: string;
+  email: string;
+  whoCanInvite: Member["whoCanInvite"];
+  /** Whether the recipient ever reported this sender. */
+  reported: boolean;
+}
 
 /**
  * Where a new invitation lands, by the recipient's settings and reports (contract rule 6).
@@ -12,30 +20,25 @@ import { ReportRecord } from "./report.entity";
  */
 export async function deliveryFor(
   em: EntityManager,
-  recipient: Member,
+  recipient: Recipient,
   senderId: string,
   recipientEmail: string | null,
 ): Promise<"PENDING" | "FILTERED"> {
   if (recipient.whoCanInvite === "EMAIL_REQUIRED" && !recipientEmail) throw emailRequired();
-  const reported = await em.exists(ReportRecord, {
-    where: { reporterId: recipient.id, senderId },
-  });
-  if (reported) return "FILTERED";
+  if (recipient.reported) return "FILTERED";
   if (recipient.whoCanInvite === "EMAIL_REQUIRED") {
     return recipientEmail!.trim().toLowerCase() === recipient.email ? "PENDING" : "FILTERED";
   }
   if (recipient.whoCanInvite === "SECOND_DEGREE") {
-    const shared = await em
-      .createQueryBuilder(ConnectionRecord, "mine")
-      .innerJoin(
-        ConnectionRecord,
-        "theirs",
-        "theirs.otherId = mine.otherId AND theirs.memberId = :recipientId",
-        { recipientId: recipient.id },
-      )
-      .where("mine.memberId = :senderId", { senderId })
-      .getExists();
-    return shared ? "PENDING" : "FILTERED";
+    const shared = await query(
+      em,
+      `SELECT 1 FROM "connection" mine
+         INNER JOIN "connection" theirs
+           ON theirs."otherId" = mine."otherId" AND theirs."memberId" = :recipientId
+        WHERE mine."memberId" = :senderId LIMIT 1`,
+      { recipientId: recipient.id, senderId },
+    );
+    return shared.length > 0 ? "PENDING" : "FILTERED";
   }
   return "PENDING";
 }

@@ -1,5 +1,6 @@
 import { Column, Entity, Index, JoinColumn, ManyToOne, PrimaryColumn } from "typeorm";
 import { DATE_TYPE } from "../db/column-types";
+import { toDate, toDateOrNull } from "../db/sql";
 import { Member } from "../members/member.entity";
 import type { StoredStatus } from "./lifecycle";
 
@@ -13,8 +14,8 @@ import type { StoredStatus } from "./lifecycle";
   unique: true,
   where: `"status" IN ('PENDING','IGNORED','FILTERED','REPORTED')`,
 })
-@Index("IDX_invitation_recipient_status_sent", ["recipientId", "status", "sentAt"])
-@Index("IDX_invitation_sender_sent", ["senderId", "sentAt"])
+@Index("IDX_invitation_recipient_status_sent", ["recipientId", "status", "sentAt", "id"])
+@Index("IDX_invitation_sender_sent", ["senderId", "sentAt", "id"])
 @Index("IDX_invitation_status_sent", ["status", "sentAt"])
 export class InvitationRecord {
   @PrimaryColumn("varchar", { length: 36 })
@@ -69,4 +70,38 @@ export class InvitationRecord {
 /** The key shared by both directions of a pair. */
 export function pairKeyOf(a: string, b: string): string {
   return a < b ? `${a}:${b}` : `${b}:${a}`;
+}
+
+/** Every column of `invitation`, for hand-written list queries (alias `i`). */
+export const INVITATION_COLUMNS = [
+  "id",
+  "senderId",
+  "recipientId",
+  "pairKey",
+  "message",
+  "status",
+  "sentAt",
+  "respondedAt",
+  "responseMessage",
+  "remindedAt",
+  "remindAt",
+]
+  .map((c) => `i."${c}"`)
+  .join(", ");
+
+/** An `invitation` row read with `INVITATION_COLUMNS` as an InvitationRecord. */
+export function invitationFromRow(row: Record<string, unknown>): InvitationRecord {
+  const r = new InvitationRecord();
+  r.id = row.id as string;
+  r.senderId = row.senderId as string;
+  r.recipientId = row.recipientId as string;
+  r.pairKey = row.pairKey as string;
+  r.message = row.message as string | null;
+  r.status = row.status as StoredStatus;
+  r.sentAt = toDate(row.sentAt);
+  r.respondedAt = toDateOrNull(row.respondedAt);
+  r.responseMessage = row.responseMessage as string | null;
+  r.remindedAt = toDateOrNull(row.remindedAt);
+  r.remindAt = toDateOrNull(row.remindAt);
+  return r;
 }

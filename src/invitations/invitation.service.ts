@@ -1,6 +1,5 @@
 import { randomUUID } from "node:crypto";
-import type { EntityManager, SelectQueryBuilder } from "typeorm";
-import type { BlockService } from "../blocks/block.service";
+import type { EntityManager } from "typeorm";
 import type { Deps } from "../common/deps";
 import { AppError, badInput, conflict, notFound } from "../common/errors";
 import { noBlockBetween } from "../blocks/visibility";
@@ -9,9 +8,14 @@ import { RetryTransaction } from "../db/write-queue";
 import { decodeCursor, encodeCursor, pageSize, toPage } from "../common/pagination";
 import { Topic, type PendingEvent } from "../common/pubsub";
 import type { ConnectionService } from "../connections/connection.service";
-import { Member } from "../members/member.entity";
 import type { NotificationService } from "../notifications/notification.service";
-import { InvitationRecord, pairKeyOf } from "./invitation.entity";
+import {
+  INVITATION_COLUMNS,
+  invitationFromRow,
+  InvitationRecord,
+  pairKeyOf,
+} from "./invitation.entity";
+import { execute, query, toBool, toDate, toDateOrNull, toInt } from "../db/sql";
 import {
   OPEN_STATUSES,
   receivedBucket,
@@ -25,7 +29,7 @@ import {
   type VisibleStatus,
 } from "./lifecycle";
 import { ReportRecord } from "./report.entity";
-import { deliveryFor } from "./gate";
+import { deliveryFor, type Recipient } from "./gate";
 import { checkSendLimits } from "./limits";
 
 /** An invitation as one viewer sees it: the stored row plus `viewAs`'s projection. */
@@ -40,11 +44,39 @@ export type ReceivedBucket = "PENDING" | "IGNORED" | "FILTERED";
 export type InvitationOrder = "NEWEST" | "OLDEST" | "MOST_MUTUAL_CONNECTIONS";
 export type Relation = "MUTUAL_CONNECTIONS" | "SAME_EMPLOYER" | "SAME_INDUSTRY" | "SAME_SCHOOL";
 
-const RELATION_COLUMN = {
-  SAME_EMPLOYER: "employer",
-  SAME_INDUSTRY: "industry",
-  SAME_SCHOOL: "school",
+/** The stored, case-folded member column each relation compares (`Member.foldKeys`). */
+const RELATION_KEY = {
+  SAME_EMPLOYER: "employerKey",
+  SAME_INDUSTRY: "industryKey",
+  SAME_SCHOOL: "schoolKey",
 } as const;
+type RelationKey = (typeof RELATION_KEY)[keyof typeof RELATION_KEY];
+
+/** What `send` reads about the recipient and the pair (`InvitationService.pairState`). */
+export interface PairState extends Recipient {
+  notifyOnInvitation: boolean;
+  unblocked: boolean;
+  connected: boolean;
+  openId: string | null;
+  openSenderId: string | null;
+  cooldownFrom: Date | null;
+}
+
+/** A list query being built: `FROM invitation i` + an optional join, ANDed conditions. */
+interface ListQuery {
+  join: string;
+  where: string[];
+  params: Record<string, unknown>;
+}
+
+/** Invitations of pairs with no block either way, and never those closed by a block. */
+function unblockedList(viewerId: string): ListQuery {
+  return {
+    join: "",
+    where: [`i."status" != 'CLOSED_BY_BLOCK'`, noBlockBetween(`i."senderId"`, `i."recipientId"`)],
+    params: { viewerId },
+  };
+}
 
 /** Connections the sender shares with the viewer (`:viewerId`), one correlated count. */
 const MUTUAL_COUNT = `(SELECT COUNT(*) FROM "connection" c1
@@ -65,7 +97,6 @@ export class InvitationService {
     private readonly deps: Deps,
     private readonly notifications: NotificationService,
     private readonly connections: ConnectionService,
-    private readonly blocks: BlockService,
   ) {}
 
   /** Projects a stored invitation for `viewerId`; null when it does not exist for them. */
@@ -97,34 +128,30 @@ export class InvitationService {
       await lockMembers(em, [viewerId, input.recipientId]);
       const now = this.deps.clock.now();
       const recipientId = input.recipientId;
-      const recipient = await em.findOneBy(Member, { id: recipientId });
-      if (!recipient || (await this.blocks.between(em, viewerId, recipientId))) {
-        throw notFound("Member");
-      }
-      if (await this.connections.areConnected(em, viewerId, recipientId)) {
-        throw conflict(ALREADY_OPEN);
-      }
-      const open = await em
-        .createQueryBuilder(InvitationRecord, "i")
-        .where("i.pairKey = :key AND i.status IN (:...open)", {
-          key: pairKeyOf(viewerId, recipientId),
-          open: OPEN_STATUSES,
-        })
-        .getOne();
-      if (open && open.senderId === viewerId) throw conflict(ALREADY_OPEN);
-      if (open) {
+      const pairKey = pairKeyOf(viewerId, recipientId);
+      const pair = await this.pairState(em, viewerId, recipientId, pairKey, now);
+      if (!pair || !pair.unblocked) throw notFound("Member");
+      if (pair.connected) throw conflict(ALREADY_OPEN);
+      if (pair.openId && pair.openSenderId === viewerId) throw conflict(ALREADY_OPEN);
+      if (pair.openId) {
         // The recipient had invited the viewer: answering with an invitation is accepting.
+        const [row] = await query<Record<string, unknown>>(
+          em,
+          `SELECT ${INVITATION_COLUMNS} FROM "invitation" i WHERE i."id" = :id`,
+          { id: pair.openId },
+        );
+        const open = invitationFromRow(row);
         const accepted = await this.apply(em, open, "crossInvite", viewerId, now, message, events);
         return { invitation: accepted, connected: true };
       }
-      await this.checkCooldown(em, viewerId, recipientId, now);
+      if (pair.cooldownFrom) this.refuseDuringCooldown(pair.cooldownFrom, now);
       await checkSendLimits(em, this.deps.config, viewerId, now);
-      const delivery = await deliveryFor(em, recipient, viewerId, input.recipientEmail ?? null);
-      const record = em.create(InvitationRecord, {
+      const delivery = await deliveryFor(em, pair, viewerId, input.recipientEmail ?? null);
+      const record = Object.assign(new InvitationRecord(), {
         id: randomUUID(),
         senderId: viewerId,
         recipientId,
-        pairKey: pairKeyOf(viewerId, recipientId),
+        pairKey,
         message,
         status: delivery,
         sentAt: now,
@@ -133,15 +160,16 @@ export class InvitationService {
         remindedAt: null,
         remindAt: null,
       });
-      await em
-        .createQueryBuilder()
-        .insert()
-        .into(InvitationRecord)
-        .values(record)
-        .updateEntity(false)
-        .execute();
+      await execute(
+        em,
+        `INSERT INTO "invitation" ("id", "senderId", "recipientId", "pairKey", "message",
+           "status", "sentAt", "respondedAt", "responseMessage", "remindedAt", "remindAt")
+         VALUES (:id, :senderId, :recipientId, :pairKey, :message, :status, :sentAt,
+           NULL, NULL, NULL, NULL)`,
+        { ...record },
+      );
       if (delivery === "PENDING") {
-        if (recipient.notifyOnInvitation) {
+        if (pair.notifyOnInvitation) {
           events.push(
             await this.notifications.add(em, {
               recipientId,
@@ -162,6 +190,58 @@ export class InvitationService {
       return { invitation: this.view(record, viewerId)!, connected: false };
     });
     return result;
+  }
+
+  /**
+   * Everything `send` asks about the pair, in one statement (each was its own query and
+   * cost a round through TypeORM; see README → Performance): the recipient's settings,
+   * whether a block, a connection, an open invitation, the recipient's report of the sender
+   * or a recent decline/withdraw stands between them. Null when the recipient does not exist.
+   */
+  private async pairState(
+    em: EntityManager,
+    viewerId: string,
+    recipientId: string,
+    pairKey: string,
+    now: Date,
+  ): Promise<PairState | null> {
+    const [row] = await query<Record<string, unknown>>(
+      em,
+      `SELECT m."id", m."email", m."whoCanInvite", m."notifyOnInvitation",
+         ${noBlockBetween(":viewerId", ":recipientId")} AS "unblocked",
+         EXISTS (SELECT 1 FROM "connection" c
+           WHERE c."memberId" = :viewerId AND c."otherId" = :recipientId) AS "connected",
+         EXISTS (SELECT 1 FROM "report" r
+           WHERE r."reporterId" = :recipientId AND r."senderId" = :viewerId) AS "reported",
+         o."id" AS "openId", o."senderId" AS "openSenderId",
+         (SELECT MAX(d."respondedAt") FROM "invitation" d
+           WHERE d."senderId" = :viewerId AND d."recipientId" = :recipientId
+             AND d."status" IN ('DECLINED', 'WITHDRAWN') AND d."respondedAt" > :since
+         ) AS "cooldownFrom"
+       FROM "member" m
+       LEFT JOIN "invitation" o ON o."pairKey" = :pairKey AND o."status" IN (:...open)
+       WHERE m."id" = :recipientId`,
+      {
+        viewerId,
+        recipientId,
+        pairKey,
+        open: OPEN_STATUSES,
+        since: new Date(now.getTime() - this.deps.config.cooldownMs),
+      },
+    );
+    if (!row) return null;
+    return {
+      id: row.id as string,
+      email: row.email as string,
+      whoCanInvite: row.whoCanInvite as PairState["whoCanInvite"],
+      notifyOnInvitation: toBool(row.notifyOnInvitation),
+      unblocked: toBool(row.unblocked),
+      connected: toBool(row.connected),
+      reported: toBool(row.reported),
+      openId: (row.openId as string | null) ?? null,
+      openSenderId: (row.openSenderId as string | null) ?? null,
+      cooldownFrom: toDateOrNull(row.cooldownFrom),
+    };
   }
 
   /** accept / ignore / decline / report (by the recipient) and withdraw (by the sender). */
@@ -232,35 +312,38 @@ export class InvitationService {
     after?: string | null,
     filter: { relations?: Relation[] | null; search?: string | null } = {},
   ) {
-    const qb = this.unblocked()
-      .andWhere("i.recipientId = :viewerId", { viewerId })
-      .andWhere("i.status IN (:...statuses)", { statuses: receivedStatuses(bucket) });
+    const list = unblockedList(viewerId);
+    list.where.push(`i."recipientId" = :viewerId`, `i."status" IN (:...statuses)`);
+    list.params.statuses = receivedStatuses(bucket);
     const relations = [...new Set(filter.relations ?? [])];
     const search = filter.search?.trim();
-    if (relations.length || search) qb.innerJoin(Member, "s", "s.id = i.senderId");
+    if (relations.length || search) list.join = `INNER JOIN "member" s ON s."id" = i."senderId"`;
     if (search) {
       // LOWER on both sides: SQLite's LOWER folds ASCII only, and so must the pattern.
-      qb.andWhere(`LOWER(s.name) LIKE LOWER(:pattern) ESCAPE '\\'`, {
-        pattern: `%${search.replace(/[\\%_]/g, (c) => "\\" + c)}%`,
-      });
+      list.where.push(`LOWER(s."name") LIKE LOWER(:pattern) ESCAPE '\\'`);
+      list.params.pattern = `%${search.replace(/[\\%_]/g, (c) => "\\" + c)}%`;
     }
     if (relations.length) {
-      const viewer = await this.deps.dataSource.getRepository(Member).findOneByOrFail({
-        id: viewerId,
-      });
+      const [viewer] = await query<Record<RelationKey, string | null>>(
+        this.deps.dataSource,
+        `SELECT "employerKey", "industryKey", "schoolKey" FROM "member" WHERE "id" = :viewerId`,
+        { viewerId },
+      );
       for (const relation of relations) {
         if (relation === "MUTUAL_CONNECTIONS") {
-          qb.andWhere(`${MUTUAL_COUNT} > 0`);
+          list.where.push(`${MUTUAL_COUNT} > 0`);
           continue;
         }
-        const column = RELATION_COLUMN[relation];
-        const mine = viewer[column];
+        const key = RELATION_KEY[relation];
         // A relation the viewer has no value for holds for nobody.
-        if (!mine) qb.andWhere("1 = 0");
-        else qb.andWhere(`LOWER(s.${column}) = :${column}`, { [column]: mine.toLowerCase() });
+        if (!viewer?.[key]) list.where.push("1 = 0");
+        else {
+          list.where.push(`s."${key}" = :${key}`);
+          list.params[key] = viewer[key];
+        }
       }
     }
-    return this.page(qb, viewerId, order, first, after);
+    return this.page(list, viewerId, order, first, after);
   }
 
   /** Sent invitations as the sender sees them; `status` is the status the sender is shown. */
@@ -270,72 +353,74 @@ export class InvitationService {
     first?: number | null,
     after?: string | null,
   ) {
-    const qb = this.unblocked().andWhere("i.senderId = :viewerId", { viewerId });
+    const list = unblockedList(viewerId);
+    list.where.push(`i."senderId" = :viewerId`);
     if (status) {
       const stored = storedForSenderView(status);
       // An empty IN () is not valid SQL everywhere; no stored status matches: no rows.
-      if (stored.length === 0) qb.andWhere("1 = 0");
-      else qb.andWhere("i.status IN (:...statuses)", { statuses: stored });
+      if (stored.length === 0) list.where.push("1 = 0");
+      else {
+        list.where.push(`i."status" IN (:...statuses)`);
+        list.params.statuses = stored;
+      }
     }
-    return this.page(qb, viewerId, "NEWEST", first, after);
+    return this.page(list, viewerId, "NEWEST", first, after);
   }
 
   /** Keyset pagination: (mutual count,) sentAt, id; stable under inserts elsewhere. */
   private async page(
-    qb: SelectQueryBuilder<InvitationRecord>,
+    list: ListQuery,
     viewerId: string,
     order: InvitationOrder,
     first?: number | null,
     after?: string | null,
   ) {
     const { pageDefault, pageMax } = this.deps.config;
+    const db = this.deps.dataSource;
     const size = pageSize(first, pageDefault, pageMax);
     const byMutual = order === "MOST_MUTUAL_CONNECTIONS";
     const cursor = decodeCursor(after, byMutual ? ["int", "time", "string"] : ["time", "string"]);
-    const counting = qb.clone();
-    const totalCount = () => counting.getCount();
+    const from = `FROM "invitation" i ${list.join}`;
+    const counted = { where: [...list.where], params: { ...list.params } };
+    const totalCount = async () => {
+      const sql = `SELECT COUNT(*) AS "n" ${from} WHERE ${counted.where.join(" AND ")}`;
+      const [row] = await query<{ n: unknown }>(db, sql, counted.params);
+      return toInt(row?.n);
+    };
     const desc = order !== "OLDEST";
     const op = desc ? "<" : ">";
     const dir = desc ? "DESC" : "ASC";
-    if (byMutual) qb.addSelect(MUTUAL_COUNT, "mutual").setParameter("viewerId", viewerId);
+    const { where, params } = list;
     if (cursor && byMutual) {
-      qb.andWhere(
-        `(${MUTUAL_COUNT} < :m OR (${MUTUAL_COUNT} = :m AND
-          (i.sentAt < :t OR (i.sentAt = :t AND i.id < :id))))`,
-        { m: cursor[0], t: new Date(cursor[1]), id: cursor[2] },
-      );
+      where.push(`(${MUTUAL_COUNT} < :m OR (${MUTUAL_COUNT} = :m AND
+          (i."sentAt" < :t OR (i."sentAt" = :t AND i."id" < :id))))`);
+      Object.assign(params, { m: cursor[0], t: new Date(cursor[1]), id: cursor[2] });
     } else if (cursor) {
-      qb.andWhere(`(i.sentAt ${op} :t OR (i.sentAt = :t AND i.id ${op} :id))`, {
-        t: new Date(cursor[0]),
-        id: cursor[1],
-      });
+      where.push(`(i."sentAt" ${op} :t OR (i."sentAt" = :t AND i."id" ${op} :id))`);
+      Object.assign(params, { t: new Date(cursor[0]), id: cursor[1] });
     }
-    if (byMutual) qb.orderBy("mutual", "DESC").addOrderBy("i.sentAt", "DESC");
-    else qb.orderBy("i.sentAt", dir);
-    qb.addOrderBy("i.id", dir).limit(size + 1);
-    const { entities, raw } = await qb.getRawAndEntities<{ mutual?: number | string }>();
-    const rows = entities.map((record, n) => ({ record, mutual: Number(raw[n]?.mutual ?? 0) }));
+    const orderBy = byMutual
+      ? `"mutual" DESC, i."sentAt" DESC, i."id" DESC`
+      : `i."sentAt" ${dir}, i."id" ${dir}`;
+    const mutual = byMutual ? `, ${MUTUAL_COUNT} AS "mutual"` : "";
+    const rows = await query<Record<string, unknown>>(
+      db,
+      `SELECT ${INVITATION_COLUMNS}${mutual} ${from}
+        WHERE ${where.join(" AND ")} ORDER BY ${orderBy} LIMIT ${size + 1}`,
+      params,
+    );
     return toPage(
       rows,
       size,
       totalCount,
-      ({ record, mutual }) =>
+      (row) =>
         encodeCursor(
           byMutual
-            ? [mutual, record.sentAt.getTime(), record.id]
-            : [record.sentAt.getTime(), record.id],
+            ? [toInt(row.mutual), toDate(row.sentAt).getTime(), row.id as string]
+            : [toDate(row.sentAt).getTime(), row.id as string],
         ),
-      ({ record }) => this.view(record, viewerId)!,
+      (row) => this.view(invitationFromRow(row), viewerId)!,
     );
-  }
-
-  /** Invitations of pairs with no block either way, and never those closed by a block. */
-  private unblocked(): SelectQueryBuilder<InvitationRecord> {
-    return this.deps.dataSource
-      .getRepository(InvitationRecord)
-      .createQueryBuilder("i")
-      .where("i.status != :closed", { closed: "CLOSED_BY_BLOCK" })
-      .andWhere(noBlockBetween(`i."senderId"`, `i."recipientId"`));
   }
 
   /**
@@ -359,15 +444,20 @@ export class InvitationService {
     // Ignoring or reporting cancels the recipient's own reminder (DESIGN: due reminders cancelled).
     const cancelsReminder = action === "ignore" || action === "report";
     if (changed || cancelsReminder) {
-      const written = await em
-        .createQueryBuilder()
-        .update(InvitationRecord)
-        .set({ ...(changed ? result.next : {}), ...(cancelsReminder ? { remindAt: null } : {}) })
-        // Only from the state the rules were checked against: a job (expiry) that changed it
-        // meanwhile makes this transaction start over and decide again.
-        .where("id = :id AND status = :previous", { id: record.id, previous })
-        .execute();
-      if (!written.affected) throw new RetryTransaction();
+      const set: Record<string, unknown> = {
+        ...(changed ? result.next : {}),
+        ...(cancelsReminder ? { remindAt: null } : {}),
+      };
+      const columns = Object.keys(set).map((c) => `"${c}" = :set_${c}`);
+      const params = Object.fromEntries(Object.entries(set).map(([c, v]) => [`set_${c}`, v]));
+      // Only from the state the rules were checked against: a job (expiry) that changed it
+      // meanwhile makes this transaction start over and decide again.
+      const written = await execute(
+        em,
+        `UPDATE "invitation" SET ${columns.join(", ")} WHERE "id" = :id AND "status" = :previous`,
+        { ...params, id: record.id, previous },
+      );
+      if (!written) throw new RetryTransaction();
     }
     Object.assign(record, changed ? result.next : {});
     for (const effect of result.effects) {
@@ -438,17 +528,8 @@ export class InvitationService {
   }
 
   /** After a decline or a withdraw the same sender waits `cooldownMs` before inviting again. */
-  private async checkCooldown(em: EntityManager, senderId: string, recipientId: string, now: Date) {
-    const since = new Date(now.getTime() - this.deps.config.cooldownMs);
-    const last = await em
-      .createQueryBuilder(InvitationRecord, "i")
-      .where("i.senderId = :senderId AND i.recipientId = :recipientId", { senderId, recipientId })
-      .andWhere("i.status IN (:...closed)", { closed: ["DECLINED", "WITHDRAWN"] })
-      .andWhere("i.respondedAt > :since", { since })
-      .orderBy("i.respondedAt", "DESC")
-      .getOne();
-    if (!last?.respondedAt) return;
-    const until = new Date(last.respondedAt.getTime() + this.deps.config.cooldownMs);
+  private refuseDuringCooldown(respondedAt: Date, now: Date): never {
+    const until = new Date(respondedAt.getTime() + this.deps.config.cooldownMs);
     throw conflict(`You can invite this member again after ${until.toISOString()}.`, {
       retryAfter: Math.ceil((until.getTime() - now.getTime()) / 1000),
       until: until.toISOString(),
@@ -462,15 +543,25 @@ export class InvitationService {
     id: string,
     lock = false,
   ): Promise<InvitationRecord | null> {
-    let record = await em.findOneBy(InvitationRecord, { id });
-    if (!record || (record.senderId !== viewerId && record.recipientId !== viewerId)) return null;
-    if (lock && em.connection.options.type === "postgres") {
+    let found = await this.readForParty(em, viewerId, id);
+    if (found && lock && em.connection.options.type === "postgres") {
       // Lock the pair, then read the state again: it is what a concurrent winner left.
-      await lockMembers(em, [record.senderId, record.recipientId]);
-      record = (await em.findOneBy(InvitationRecord, { id }))!;
+      await lockMembers(em, [found.record.senderId, found.record.recipientId]);
+      found = await this.readForParty(em, viewerId, id);
     }
-    if (await this.blocks.between(em, record.senderId, record.recipientId)) return null;
-    return record;
+    return found?.unblocked ? found.record : null;
+  }
+
+  /** The invitation (if the viewer is a party) and whether no block stands between the two. */
+  private async readForParty(em: EntityManager, viewerId: string, id: string) {
+    const [row] = await query<Record<string, unknown>>(
+      em,
+      `SELECT ${INVITATION_COLUMNS}, ${noBlockBetween(`i."senderId"`, `i."recipientId"`)} AS "unblocked"
+         FROM "invitation" i WHERE i."id" = :id`,
+      { id },
+    );
+    if (!row || (row.senderId !== viewerId && row.recipientId !== viewerId)) return null;
+    return { record: invitationFromRow(row), unblocked: toBool(row.unblocked) };
   }
 
   /** Trims an optional text; empty becomes null; too long is BAD_USER_INPUT. */

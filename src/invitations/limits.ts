@@ -1,7 +1,7 @@
 import type { EntityManager } from "typeorm";
 import type { Config } from "../config";
 import { rateLimited } from "../common/errors";
-import { InvitationRecord } from "./invitation.entity";
+import { query, toBool, toDateOrNull, toInt } from "../db/sql";
 import { OPEN_STATUSES } from "./lifecycle";
 import { ReportRecord } from "./report.entity";
 
@@ -18,36 +18,37 @@ export async function checkSendLimits(
   senderId: string,
   now: Date,
 ): Promise<void> {
-  await checkReportSuspension(em, config, senderId, now);
-
   const weekAgo = new Date(now.getTime() - WEEK_MS);
-  const week: { n: number | string; oldest: string | Date | null } | undefined = await em
-    .createQueryBuilder(InvitationRecord, "i")
-    .select("COUNT(*)", "n")
-    .addSelect("MIN(i.sentAt)", "oldest")
-    .where("i.senderId = :senderId AND i.sentAt > :weekAgo", { senderId, weekAgo })
-    .getRawOne();
-  if (Number(week?.n ?? 0) >= config.weeklyInviteLimit) {
+  const since = new Date(now.getTime() - config.reportWindowMs - config.reportSuspensionMs);
+  // Every count in one statement: this runs on every send.
+  const [row] = await query<Record<string, unknown>>(
+    em,
+    `SELECT
+       (SELECT COUNT(*) FROM "invitation" w
+         WHERE w."senderId" = :senderId AND w."sentAt" > :weekAgo) AS "weekCount",
+       (SELECT MIN(w."sentAt") FROM "invitation" w
+         WHERE w."senderId" = :senderId AND w."sentAt" > :weekAgo) AS "weekOldest",
+       (SELECT COUNT(*) FROM "invitation" o
+         WHERE o."senderId" = :senderId AND o."status" IN (:...open)) AS "openCount",
+       (SELECT MIN(o."sentAt") FROM "invitation" o
+         WHERE o."senderId" = :senderId AND o."status" IN (:...open)) AS "openOldest",
+       EXISTS (SELECT 1 FROM "report" r
+         WHERE r."senderId" = :senderId AND r."createdAt" > :since) AS "reportedLately"`,
+    { senderId, weekAgo, open: OPEN_STATUSES, since },
+  );
+  if (toBool(row.reportedLately)) await checkReportSuspension(em, config, senderId, now, since);
+
+  if (toInt(row.weekCount) >= config.weeklyInviteLimit) {
     // One slot frees up when the oldest invitation of the window turns a week old.
-    const oldest = toDate(week!.oldest) ?? now;
+    const oldest = toDateOrNull(row.weekOldest) ?? now;
     throw rateLimited(
       `You can send at most ${config.weeklyInviteLimit} invitations in 7 days.`,
       oldest.getTime() + WEEK_MS - now.getTime(),
     );
   }
-
-  const open: { n: number | string; oldest: string | Date | null } | undefined = await em
-    .createQueryBuilder(InvitationRecord, "i")
-    .select("COUNT(*)", "n")
-    .addSelect("MIN(i.sentAt)", "oldest")
-    .where("i.senderId = :senderId AND i.status IN (:...open)", {
-      senderId,
-      open: OPEN_STATUSES,
-    })
-    .getRawOne();
-  if (Number(open?.n ?? 0) >= config.pendingInviteLimit) {
+  if (toInt(row.openCount) >= config.pendingInviteLimit) {
     // Without a withdraw, a slot frees up when the oldest open invitation expires.
-    const oldest = toDate(open!.oldest) ?? now;
+    const oldest = toDateOrNull(row.openOldest) ?? now;
     throw rateLimited(
       `You have ${config.pendingInviteLimit} invitations waiting for an answer; withdraw some first.`,
       oldest.getTime() + config.expiryAfterMs - now.getTime(),
@@ -64,8 +65,8 @@ async function checkReportSuspension(
   config: Config,
   senderId: string,
   now: Date,
+  since: Date,
 ): Promise<void> {
-  const since = new Date(now.getTime() - config.reportWindowMs - config.reportSuspensionMs);
   const reports = await em
     .createQueryBuilder(ReportRecord, "r")
     .where("r.senderId = :senderId AND r.createdAt > :since", { senderId, since })
@@ -86,12 +87,4 @@ async function checkReportSuspension(
       }
     }
   }
-}
-
-/** Raw aggregate values come back as strings on SQLite. */
-function toDate(value: string | Date | null): Date | null {
-  if (value === null) return null;
-  if (value instanceof Date) return value;
-  // TypeORM stores SQLite datetimes as UTC "YYYY-MM-DD HH:MM:SS.SSS".
-  return new Date(value.replace(" ", "T") + "Z");
 }

@@ -1,6 +1,7 @@
 import { Field, ID, ObjectType } from "type-graphql";
-import { Column, Entity, Index, PrimaryColumn } from "typeorm";
+import { BeforeInsert, BeforeUpdate, Column, Entity, Index, PrimaryColumn } from "typeorm";
 import { DATE_TYPE } from "../db/column-types";
+import { toBool, toDate } from "../db/sql";
 import { Node } from "../common/node";
 
 /**
@@ -44,6 +45,24 @@ export class Member implements Node {
   @Field(() => String, { nullable: true, description: "School the member attended." })
   school: string | null;
 
+  // The relation filters (SAME_EMPLOYER …) compare case-insensitively. Folding each row at
+  // query time cost a JavaScript LOWER per inbox row on SQLite (whose own LOWER folds ASCII
+  // only); the folded values are stored once instead, and indexed.
+  /** `employer` folded by `foldKey`; set on every insert and update (see `foldKeys`). */
+  @Column("varchar", { length: 100, nullable: true })
+  @Index()
+  employerKey: string | null;
+
+  /** `industry` folded by `foldKey`. */
+  @Column("varchar", { length: 100, nullable: true })
+  @Index()
+  industryKey: string | null;
+
+  /** `school` folded by `foldKey`. */
+  @Column("varchar", { length: 100, nullable: true })
+  @Index()
+  schoolKey: string | null;
+
   @Column(DATE_TYPE)
   createdAt: Date;
 
@@ -58,4 +77,60 @@ export class Member implements Node {
   /** Whether this member gets INVITATION_REMINDER notifications. */
   @Column("boolean", { default: true })
   reminders: boolean;
+
+  @BeforeInsert()
+  @BeforeUpdate()
+  foldKeys(): void {
+    this.employerKey = foldKey(this.employer);
+    this.industryKey = foldKey(this.industry);
+    this.schoolKey = foldKey(this.school);
+  }
+}
+
+/**
+ * How employer, industry and school compare: case-insensitively, Unicode included, as
+ * PostgreSQL's LOWER folds (the migration that added the keys filled them with LOWER).
+ */
+export function foldKey(value: string | null | undefined): string | null {
+  return value ? value.toLowerCase() : null;
+}
+
+/** Every column the per-request loader reads: all but the password hash. */
+export const MEMBER_COLUMNS = [
+  "id",
+  "name",
+  "email",
+  "headline",
+  "employer",
+  "industry",
+  "school",
+  "employerKey",
+  "industryKey",
+  "schoolKey",
+  "createdAt",
+  "whoCanInvite",
+  "notifyOnInvitation",
+  "reminders",
+]
+  .map((c) => `"${c}"`)
+  .join(", ");
+
+/** A `member` row read with `MEMBER_COLUMNS` as a Member (booleans and dates per engine). */
+export function memberFromRow(row: Record<string, unknown>): Member {
+  const m = new Member();
+  m.id = row.id as string;
+  m.name = row.name as string;
+  m.email = row.email as string;
+  m.headline = row.headline as string | null;
+  m.employer = row.employer as string | null;
+  m.industry = row.industry as string | null;
+  m.school = row.school as string | null;
+  m.employerKey = row.employerKey as string | null;
+  m.industryKey = row.industryKey as string | null;
+  m.schoolKey = row.schoolKey as string | null;
+  m.createdAt = toDate(row.createdAt);
+  m.whoCanInvite = row.whoCanInvite as Member["whoCanInvite"];
+  m.notifyOnInvitation = toBool(row.notifyOnInvitation);
+  m.reminders = toBool(row.reminders);
+  return m;
 }

@@ -6,6 +6,7 @@ import type { Deps } from "../common/deps";
 import { decodeCursor, encodeCursor, pageSize, toPage } from "../common/pagination";
 import { Topic, type PendingEvent } from "../common/pubsub";
 import { eagerSubscribe } from "../common/subscribe";
+import { query, toInt } from "../db/sql";
 import { NotificationRecord, type NotificationKind } from "./notification.entity";
 
 /** Stores, lists and streams notifications; the stored rows are the truth, events only signal. */
@@ -27,20 +28,26 @@ export class NotificationService {
       message: string | null;
     },
   ): Promise<PendingEvent> {
-    const row: { max: number | string | null } | undefined = await em
-      .createQueryBuilder(NotificationRecord, "n")
-      .select("MAX(n.seq)", "max")
-      .where("n.recipientId = :id", { id: n.recipientId })
-      .getRawOne();
-    const seq = Number(row?.max ?? 0) + 1;
-    await em
-      .createQueryBuilder()
-      .insert()
-      .into(NotificationRecord)
-      .values({ id: randomUUID(), seq, read: false, createdAt: this.deps.clock.now(), ...n })
-      // Every column is given: no need for TypeORM to read the row back after inserting it.
-      .updateEntity(false)
-      .execute();
+    // One statement: the next number and the row (RETURNING: SQLite >= 3.35 and PostgreSQL).
+    const [row] = await query<{ seq: unknown }>(
+      em,
+      `INSERT INTO "notification"
+         ("id", "recipientId", "seq", "kind", "actorId", "invitationId", "message", "read", "createdAt")
+       VALUES (:id, :recipientId,
+         (SELECT COALESCE(MAX(p."seq"), 0) + 1 FROM "notification" p WHERE p."recipientId" = :owner),
+         :kind, :actorId, :invitationId, :message, :read, :createdAt)
+       RETURNING "seq"`,
+      // (`owner` repeats recipientId: PostgreSQL wants one type per parameter, and the column
+      // and the comparison would deduce two.)
+      {
+        id: randomUUID(),
+        read: false,
+        createdAt: this.deps.clock.now(),
+        ...n,
+        owner: n.recipientId,
+      },
+    );
+    const seq = toInt(row.seq);
     return { topic: Topic.NotificationAdded, memberId: n.recipientId, payload: { seq } };
   }
 

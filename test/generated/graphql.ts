@@ -62,7 +62,7 @@ export type ReceivedInvitationsFilter = {
 
 /** Which of the recipient's lists to read. */
 export type ReceivedStatus =
-  /** Set aside silently: from senders the recipient reported. */
+  /** Set aside silently: by your whoCanInvite setting (no shared connection, or a wrong email), or because you reported the sender. */
   | 'FILTERED'
   /** Ignored or reported: the recipient's archive; still answerable. */
   | 'IGNORED'

@@ -55,7 +55,7 @@ export async function startTestServer(
 }
 
 /** The URL of the PostgreSQL database for a data key, created on first use. */
-async function testDatabase(key: string): Promise<string> {
+export async function testDatabase(key: string): Promise<string> {
   const name = TEST_DB_PREFIX + createHash("sha1").update(key).digest("hex").slice(0, 16);
   const admin = new pg.Client({ connectionString: DATABASE_URL! });
   await admin.connect();

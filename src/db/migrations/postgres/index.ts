@@ -1,4 +1,5 @@
 import { Initial1795683128203 } from "./1795683128203-initial";
+import { FoldedKeys1795689569603 } from "./1795689569603-foldedkeys";
 
 /** PostgreSQL migrations in order (the same entities as the SQLite set). */
-export const postgresMigrations = [Initial1795683128203];
+export const postgresMigrations = [Initial1795683128203, FoldedKeys1795689569603];
