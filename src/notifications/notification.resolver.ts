@@ -47,7 +47,11 @@ export class NotificationResolver {
     description: "Marks the viewer's notifications read; returns how many changed.",
   })
   markNotificationsRead(
-    @Arg("ids", () => [ID], { description: "Ids of the viewer's notifications." }) ids: string[],
+    @Arg("ids", () => [ID], {
+      description:
+        "Ids of the viewer's notifications: at most the page size limit (100 by default); repeats count once.",
+    })
+    ids: string[],
     @Ctx() ctx: Context,
   ): Promise<number> {
     return ctx.services.notifications.markRead(requireViewer(ctx), ids);

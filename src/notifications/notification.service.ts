@@ -3,6 +3,7 @@ import { Repeater } from "@graphql-yoga/subscription";
 import type { EntityManager, SelectQueryBuilder } from "typeorm";
 import { noBlockBetween } from "../blocks/visibility";
 import type { Deps } from "../common/deps";
+import { badInput } from "../common/errors";
 import { decodeCursor, encodeCursor, pageSize, toPage } from "../common/pagination";
 import { Topic, type PendingEvent } from "../common/pubsub";
 import { eagerSubscribe } from "../common/subscribe";
@@ -70,7 +71,12 @@ export class NotificationService {
 
   /** Marks the viewer's own notifications read; returns how many changed. */
   async markRead(viewerId: string, ids: string[]): Promise<number> {
+    ids = [...new Set(ids)];
     if (ids.length === 0) return 0;
+    // A page's worth at most, as the bulk invitation mutations: the ids become one IN (...),
+    // and SQLite refuses statements with more than 32,766 bound values.
+    const { pageMax } = this.deps.config;
+    if (ids.length > pageMax) throw badInput(`ids must hold at most ${pageMax} ids.`, "ids");
     return this.deps.queue.transaction(async (em) => {
       const result = await em
         .createQueryBuilder()
