@@ -1,4 +1,5 @@
 import { systemClock, type Clock } from "./common/clock";
+import { setCursorSecret } from "./common/pagination";
 import type { Deps } from "./common/deps";
 import { createPubSubHandle, publishAll, type PubSubHandle } from "./common/pubsub";
 import type { Config } from "./config";
@@ -17,6 +18,7 @@ export interface App {
 
 /** Opens (and migrates) the database, connects the pubsub, and builds the services. */
 export async function createApp(config: Config, clock: Clock = systemClock): Promise<App> {
+  setCursorSecret(config.jwtSecret);
   const counter = new QueryCounter();
   const dataSource = await openDatabase(config, counter);
   const pubsub = createPubSubHandle(config.redisUrl);

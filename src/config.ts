@@ -41,6 +41,36 @@ export interface Config {
   reportWindowMs: number;
   /** How long such a sender cannot send. */
   reportSuspensionMs: number;
+  /** Answer introspection queries (Apollo Sandbox, codegen); off in production unless asked for. */
+  introspection: boolean;
+  /** Deepest field nesting an operation may have (introspection fields are not counted). */
+  queryMaxDepth: number;
+  /** Aliased fields an operation may have, counted through its fragments. */
+  queryMaxAliases: number;
+  /** Lexical tokens a GraphQL document may have; the parser stops past it. */
+  queryMaxTokens: number;
+  /** Estimated cost an operation may have: each field 1, a list's fields times its page size. */
+  queryMaxCost: number;
+  /** Proxy hops in front of the server whose X-Forwarded-For is trusted (0: use the socket's address). */
+  trustProxy: number;
+  /** The window of the logIn / signUp rate limits. */
+  authWindowMs: number;
+  /** logIn attempts per client IP address in a window. */
+  logInMaxPerIp: number;
+  /** logIn attempts per email address in a window, wherever they come from. */
+  logInMaxPerEmail: number;
+  /** signUp attempts per client IP address in a window. */
+  signUpMaxPerIp: number;
+  /** signUp attempts per email address in a window. */
+  signUpMaxPerEmail: number;
+  /** WebSocket connections one member may hold open at once (on one instance). */
+  wsMaxConnectionsPerMember: number;
+  /** Operations (subscriptions) running at once on one WebSocket connection. */
+  wsMaxSubscriptionsPerConnection: number;
+  /** How long a new WebSocket may wait before sending `connection_init`. */
+  wsConnectionInitTimeoutMs: number;
+  /** Largest WebSocket message the server reads, in bytes. */
+  wsMaxMessageBytes: number;
 }
 
 const DAY_MS = 24 * 60 * 60 * 1000;
@@ -80,6 +110,27 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     reportThreshold: int(env, "REPORT_SUSPENSION_THRESHOLD", 5, 1, 1000),
     reportWindowMs: int(env, "REPORT_WINDOW_DAYS", 30, 1, 3650) * DAY_MS,
     reportSuspensionMs: int(env, "REPORT_SUSPENSION_DAYS", 7, 1, 3650) * DAY_MS,
+    introspection: bool(env, "INTROSPECTION", !production),
+    queryMaxDepth: int(env, "QUERY_MAX_DEPTH", 10, 1, 1000),
+    queryMaxAliases: int(env, "QUERY_MAX_ALIASES", 30, 0, 100_000),
+    queryMaxTokens: int(env, "QUERY_MAX_TOKENS", 2000, 10, 1_000_000),
+    queryMaxCost: int(env, "QUERY_MAX_COST", 5000, 1, 100_000_000),
+    trustProxy: int(env, "TRUST_PROXY", 0, 0, 10),
+    authWindowMs: int(env, "AUTH_RATE_WINDOW_SECONDS", 900, 1, 86_400) * 1000,
+    logInMaxPerIp: int(env, "LOGIN_MAX_PER_IP", 100, 1, 1_000_000_000),
+    logInMaxPerEmail: int(env, "LOGIN_MAX_PER_EMAIL", 10, 1, 1_000_000_000),
+    signUpMaxPerIp: int(env, "SIGNUP_MAX_PER_IP", 20, 1, 1_000_000_000),
+    signUpMaxPerEmail: int(env, "SIGNUP_MAX_PER_EMAIL", 5, 1, 1_000_000_000),
+    wsMaxConnectionsPerMember: int(env, "WS_MAX_CONNECTIONS_PER_MEMBER", 10, 1, 1_000_000),
+    wsMaxSubscriptionsPerConnection: int(
+      env,
+      "WS_MAX_SUBSCRIPTIONS_PER_CONNECTION",
+      20,
+      1,
+      100_000,
+    ),
+    wsConnectionInitTimeoutMs: int(env, "WS_CONNECTION_INIT_TIMEOUT_MS", 3000, 1, 600_000),
+    wsMaxMessageBytes: int(env, "WS_MAX_MESSAGE_BYTES", 65_536, 1024, 100 * 1024 * 1024),
   };
   if (!/^\d+\s*(ms|s|m|h|d|w|y)?$/.test(config.jwtExpiresIn)) {
     throw new ConfigError(`JWT_EXPIRES_IN must look like 7d or 12h, got "${config.jwtExpiresIn}"`);
@@ -116,6 +167,14 @@ function int(
     throw new ConfigError(`${name} must be an integer from ${min} to ${max}, got "${raw}"`);
   }
   return value;
+}
+
+function bool(env: Record<string, string | undefined>, name: string, fallback: boolean): boolean {
+  const raw = env[name];
+  if (raw === undefined || raw === "") return fallback;
+  if (raw === "true" || raw === "1") return true;
+  if (raw === "false" || raw === "0") return false;
+  throw new ConfigError(`${name} must be true or false, got "${raw}"`);
 }
 
 /** A random secret generated once per data folder, so tokens survive restarts in development. */

@@ -1,12 +1,14 @@
+import { createHash } from "node:crypto";
 import { EventEmitter } from "node:events";
-import { createServer } from "node:http";
+import { createServer, type IncomingMessage } from "node:http";
 import type { AddressInfo } from "node:net";
-import { ApolloServer } from "@apollo/server";
+import { resolve } from "node:path";
+import { ApolloServer, type ApolloServerPlugin, type GraphQLRequestListener } from "@apollo/server";
 import { ApolloServerPluginCacheControlDisabled } from "@apollo/server/plugin/disabled";
 import { ApolloServerPluginDrainHttpServer } from "@apollo/server/plugin/drainHttpServer";
 import { expressMiddleware } from "@as-integrations/express5";
 import cors from "cors";
-import express from "express";
+import express, { type ErrorRequestHandler } from "express";
 import {
   GraphQLError,
   Kind,
@@ -15,17 +17,36 @@ import {
 } from "graphql";
 import { useServer } from "graphql-ws/use/ws";
 import type { DataSource } from "typeorm";
-import { WebSocketServer } from "ws";
+import { WebSocket, WebSocketServer } from "ws";
 import { createApp } from "./app";
-import { bearerToken, verifyToken } from "./auth/token";
+import { bearerToken, verifyTokenClaims } from "./auth/token";
 import type { Clock } from "./common/clock";
 import { ErrorCode } from "./common/errors";
 import type { Config } from "./config";
-import type { Context } from "./context";
+import { OperationContext, type Context } from "./context";
 import type { JobsReport } from "./jobs/jobs.service";
-import { createLoaders, type Loaders } from "./loaders";
+import { createLoaders } from "./loaders";
 import { Member } from "./members/member.entity";
 import { buildAppSchema } from "./schema";
+import { AuthRateLimits, authAttempts } from "./security/auth-limits";
+import { clientIp } from "./security/client-ip";
+import { DocumentCache } from "./security/documents";
+import { allRules, costError, limitRules, parseOptions } from "./security/query-limits";
+import { MemoryRateLimiter, RedisRateLimiter, type RateLimiter } from "./security/rate-limiter";
+import { atExpiry, CloseCode, MemberSockets, tooManyOperations } from "./security/ws-limits";
+import {
+  requestHasUnstorable,
+  subscriptionOverHttpError,
+  unstorableError,
+  verifyUtf8,
+} from "./security/request-body";
+
+/**
+ * The HTTP request behind a context, for the client's address. A symbol key: Apollo hands
+ * plugins a copy of the context (Object.assign), which keeps it.
+ */
+const HTTP_REQUEST = Symbol("httpRequest");
+type HttpContext = Context & { [HTTP_REQUEST]?: IncomingMessage };
 
 /** A running server: one HTTP server for GraphQL over HTTP, graphql-ws and /healthz. */
 export interface RunningServer {
@@ -37,7 +58,12 @@ export interface RunningServer {
   dataSource: DataSource;
   /** SQL statements run so far (tests diff it around a request to catch N+1 queries). */
   queryCount(): number;
-  /** Emits "subscribed" `{ memberId, field }` once a subscription listens on the server. */
+  /**
+   * Emits "subscribed" `{ memberId, field, document }` once a subscription listens on the
+   * server (`document`: the parsed document it runs, shared by subscriptions of the same text),
+   * and "disconnected" `{ memberId, code }` once a member's socket has closed and its slot in
+   * the per-member connection limit is free again.
+   */
   events: EventEmitter;
   /** Runs the reminder and expiry jobs once now (tests move a ManualClock, then call this). */
   runJobs(): Promise<JobsReport>;
@@ -69,50 +95,105 @@ export async function startServer(opts: StartOptions): Promise<RunningServer> {
   // Members are never deleted, so once a token's member was found it stays found: remember
   // it and save a query on every request (bounded, in case of a flood of valid tokens).
   const knownMembers = new Set<string>();
-  const memberFromToken = async (token: string): Promise<string | null> => {
-    const id = verifyToken(token, config.jwtSecret);
-    if (!id) return null;
-    if (knownMembers.has(id)) return id;
-    if (!(await dataSource.getRepository(Member).existsBy({ id }))) return null;
-    if (knownMembers.size >= 100_000) knownMembers.clear();
-    knownMembers.add(id);
-    return id;
+  const memberFromToken = async (
+    token: string,
+  ): Promise<{ id: string; expiresAt: number | null } | null> => {
+    const claims = verifyTokenClaims(token, config.jwtSecret);
+    if (!claims) return null;
+    const id = claims.memberId;
+    if (!knownMembers.has(id)) {
+      if (!(await dataSource.getRepository(Member).existsBy({ id }))) return null;
+      if (knownMembers.size >= 100_000) knownMembers.clear();
+      knownMembers.add(id);
+    }
+    return { id, expiresAt: claims.expiresAt };
   };
-  // Loaders are made on first use: many operations (and every idle subscription) need none.
-  const contextFor = (viewerId: string | null, cache: boolean): Context => {
-    let loaders: Loaders | undefined;
-    return {
-      viewerId,
-      services,
-      deps,
-      get loaders() {
-        return (loaders ??= createLoaders(dataSource, this.viewerId, cache));
-      },
-      set loaders(value: Loaders) {
-        loaders = value;
-      },
-    };
-  };
+
+  // Query limits (see security/query-limits.ts): the same parse options and rules over HTTP
+  // and WebSocket; the cost, which needs the variables, per operation.
+  const rules = allRules(config, config.introspection);
+  const documents = new DocumentCache(schema, rules, parseOptions(config));
+  // logIn / signUp limits. With Redis, the instances that share a database share the counters.
+  const limiter: RateLimiter = config.redisUrl
+    ? new RedisRateLimiter(config.redisUrl, deploymentId(config), deps.clock)
+    : new MemoryRateLimiter(deps.clock);
+  await limiter.ready();
+  const authLimits = new AuthRateLimits(limiter, config);
+  const ipOf = (req: IncomingMessage) =>
+    clientIp(req.socket.remoteAddress, req.headers["x-forwarded-for"], config.trustProxy);
+  const memberSockets = new MemberSockets(config.wsMaxConnectionsPerMember);
+  const contextFor = (viewerId: string | null, cache: boolean): Context =>
+    new OperationContext(viewerId, services, deps, (id) => createLoaders(dataSource, id, cache));
 
   const web = express();
   const httpServer = createServer(web);
-  const wsServer = new WebSocketServer({ server: httpServer, path: "/graphql" });
-  const wsCleanup = useServer<Record<string, unknown>, { viewerId?: string }>(
+  // ws closes a socket whose message is over maxPayload with 1009 (Message Too Big).
+  const wsServer = new WebSocketServer({
+    server: httpServer,
+    path: "/graphql",
+    maxPayload: config.wsMaxMessageBytes,
+  });
+  const wsCleanup = useServer<
+    Record<string, unknown>,
+    { viewerId?: string; holdsSlot?: boolean; cancelExpiry?: () => void }
+  >(
     {
       schema,
+      // graphql-ws closes a socket that sends no connection_init in time with 4408.
+      connectionInitWaitTimeout: config.wsConnectionInitTimeoutMs,
       // Every subscription needs a member: a missing or bad token closes the socket (4403).
       onConnect: async (ctx) => {
         // Apollo Sandbox forwards its headers as typed, so accept either spelling.
         const params = ctx.connectionParams ?? {};
         const token = bearerToken(params.authorization ?? params.Authorization);
-        const viewerId = token ? await memberFromToken(token) : null;
-        if (!viewerId) return false;
-        ctx.extra.viewerId = viewerId;
+        const member = token ? await memberFromToken(token) : null;
+        if (!member) return false;
+        const { socket } = ctx.extra;
+        // Closed while the token was checked: onClose has run already, so take no slot.
+        if (socket.readyState !== WebSocket.OPEN) return false;
+        if (!memberSockets.acquire(member.id)) {
+          // Closed before graphql-ws's own 4403 for `false`, so the client sees this code.
+          socket.close(CloseCode.TooManyConnections, "Too many connections for this member");
+          return false;
+        }
+        ctx.extra.holdsSlot = true;
+        ctx.extra.viewerId = member.id;
+        // The socket lives no longer than its token: 4403 when it expires, as for a bad one.
+        if (member.expiresAt !== null) {
+          ctx.extra.cancelExpiry = atExpiry(member.expiresAt, () =>
+            socket.close(CloseCode.Forbidden, "Token expired"),
+          );
+        }
         return true;
       },
+      onClose: (ctx, code) => {
+        ctx.extra.cancelExpiry?.();
+        if (ctx.extra.holdsSlot && ctx.extra.viewerId) {
+          memberSockets.release(ctx.extra.viewerId);
+          ctx.extra.holdsSlot = false;
+          events.emit("disconnected", { memberId: ctx.extra.viewerId, code });
+        }
+      },
       context: (ctx) => contextFor(ctx.extra.viewerId ?? null, false),
-      onSubscribe: (_ctx, _id, payload) => {
-        if (requestHasNul(payload)) return [nulError()];
+      // graphql-ws runs none of Apollo's plugins: every check of the HTTP path happens here,
+      // and the execution arguments returned are used as they are.
+      onSubscribe: async (ctx, _id, payload) => {
+        // graphql-ws has already registered this operation: the count includes it.
+        const max = config.wsMaxSubscriptionsPerConnection;
+        if (Object.keys(ctx.subscriptions).length > max) return [tooManyOperations(max)];
+        if (requestHasUnstorable(payload)) return [unstorableError()];
+        const prepared = documents.prepare(payload.query);
+        if ("errors" in prepared) return prepared.errors;
+        const { document } = prepared;
+        const { operationName, variables } = payload;
+        const tooCostly = costError(schema, document, variables, operationName, config);
+        if (tooCostly) return [tooCostly];
+        const attempts = authAttempts(schema, document, operationName, variables);
+        if (attempts.length > 0) {
+          const refused = await authLimits.check(ipOf(ctx.extra.request), attempts);
+          if (refused) return [refused];
+        }
+        return { schema, document, operationName, variableValues: variables };
       },
       // Apollo's formatError does not run for graphql-ws: the same masking and codes here.
       onNext: (_ctx, _id, _payload, _args, result) => {
@@ -123,14 +204,17 @@ export async function startServer(opts: StartOptions): Promise<RunningServer> {
       onOperation: (ctx, _id, _payload, args) => {
         const field = rootField(args.document, args.operationName);
         // graphql-ws starts iterating right after this hook; tell listeners on the next turn.
-        setImmediate(() => events.emit("subscribed", { memberId: ctx.extra.viewerId, field }));
+        const { document } = args;
+        setImmediate(() =>
+          events.emit("subscribed", { memberId: ctx.extra.viewerId, field, document }),
+        );
       },
     },
     wsServer,
   );
 
   const formatWsError = (error: GraphQLError): GraphQLError => {
-    const formatted = error.toJSON();
+    const formatted = withoutHttp(error.toJSON());
     if (formatted.extensions?.code === undefined && !error.path) {
       // graphql-ws reports parse and validation failures without a code; give them Apollo's.
       const code = error.message.startsWith("Syntax Error")
@@ -141,12 +225,37 @@ export async function startServer(opts: StartOptions): Promise<RunningServer> {
     return maskError(formatted, error, config.production) as unknown as GraphQLError;
   };
 
+  // Cost and logIn / signUp limits, once the operation is known and before it runs.
+  const limitsListener: GraphQLRequestListener<Context> = {
+    async didResolveOperation({ request, document, contextValue, operation }) {
+      if (operation?.operation === "subscription") throw subscriptionOverHttpError();
+      const { operationName, variables } = request;
+      const tooCostly = costError(schema, document, variables, operationName, config);
+      if (tooCostly) throw tooCostly;
+      const attempts = authAttempts(schema, document, operationName, variables);
+      if (attempts.length > 0) {
+        const req = (contextValue as HttpContext)[HTTP_REQUEST];
+        const refused = await authLimits.check(req ? ipOf(req) : "unknown", attempts);
+        if (refused) throw refused;
+      }
+    },
+  };
+  const requestLimits: ApolloServerPlugin<Context> = {
+    requestDidStart: async () => limitsListener,
+  };
+
   const apollo = new ApolloServer<Context>({
     schema,
-    introspection: !config.production,
+    introspection: config.introspection,
     includeStacktraceInErrorResponses: !config.production,
     formatError: (formatted, error) => maskError(formatted, error, config.production),
+    // Both are Apollo 5's defaults; stated because the limits above count per operation.
+    allowBatchedHttpRequests: false,
+    csrfPrevention: true,
+    parseOptions: parseOptions(config),
+    validationRules: limitRules(config),
     plugins: [
+      requestLimits,
       // Apollo installs cache control by default: a willResolveField hook wrapping every
       // field of every response. Nothing here sets cache hints, so it is pure overhead.
       ApolloServerPluginCacheControlDisabled(),
@@ -188,27 +297,32 @@ export async function startServer(opts: StartOptions): Promise<RunningServer> {
   web.use(
     "/graphql",
     cors(),
-    express.json({ limit: config.bodyLimit }),
+    express.json({ limit: config.bodyLimit, verify: verifyUtf8 }),
     (req, res, next) => {
-      // PostgreSQL cannot store U+0000 and would answer with a 500; refuse it up front.
-      if (requestHasNul(req.body)) res.status(400).json({ errors: [nulError().toJSON()] });
-      else next();
+      if (requestHasUnstorable(req.body)) {
+        res.status(400).json({ errors: [unstorableError().toJSON()] });
+      } else next();
     },
     expressMiddleware(apollo, {
       context: async ({ req }) => {
         const header = req.headers.authorization;
-        if (!header) return contextFor(null, true);
-        const token = bearerToken(header);
-        const viewerId = token ? await memberFromToken(token) : null;
-        if (!viewerId) {
-          throw new GraphQLError("The token is invalid or expired.", {
-            extensions: { code: ErrorCode.UNAUTHENTICATED, http: { status: 401 } },
-          });
+        let viewerId: string | null = null;
+        if (header) {
+          const token = bearerToken(header);
+          viewerId = (token ? await memberFromToken(token) : null)?.id ?? null;
+          if (!viewerId) {
+            throw new GraphQLError("The token is invalid or expired.", {
+              extensions: { code: ErrorCode.UNAUTHENTICATED, http: { status: 401 } },
+            });
+          }
         }
-        return contextFor(viewerId, true);
+        const context: HttpContext = contextFor(viewerId, true);
+        context[HTTP_REQUEST] = req;
+        return context;
       },
     }),
   );
+  web.use("/graphql", bodyErrors(config.bodyLimit));
 
   await new Promise<void>((resolve, reject) => {
     httpServer.once("error", reject);
@@ -236,11 +350,59 @@ export async function startServer(opts: StartOptions): Promise<RunningServer> {
         for (const client of wsServer.clients) client.close(1001, "Server shutting down");
         await services.jobs.stop();
         await apollo.stop();
+        await limiter.close();
         await app.close();
       })();
       return stopping;
     },
   };
+}
+
+/**
+ * A JSON answer for requests the body parser refuses, instead of Express's HTML page (which
+ * shows a stack trace outside production): 413 for a body over `bodyLimit`, 400 for JSON that
+ * does not parse, 415 for an unsupported encoding or charset.
+ */
+function bodyErrors(bodyLimit: string): ErrorRequestHandler {
+  return (err, _req, res, next) => {
+    if (res.headersSent) return next(err);
+    const status = Number((err as { status?: unknown }).status);
+    if (!(status >= 400 && status < 500)) {
+      console.error(err);
+      res.status(500).json({
+        errors: [
+          { message: "Internal server error", extensions: { code: "INTERNAL_SERVER_ERROR" } },
+        ],
+      });
+      return;
+    }
+    const type = (err as { type?: string }).type;
+    const message =
+      status === 413
+        ? `The request body is larger than ${bodyLimit}.`
+        : type === "entity.parse.failed"
+          ? "The request body is not valid JSON."
+          : (err as { expose?: boolean }).expose
+            ? String((err as Error).message)
+            : "Bad request.";
+    res.status(status).json({ errors: [{ message, extensions: { code: "BAD_REQUEST" } }] });
+  };
+}
+
+/** A formatted error without Apollo's `http` extension (status and headers are HTTP-only). */
+function withoutHttp(formatted: GraphQLFormattedError): GraphQLFormattedError {
+  if (!formatted.extensions || !("http" in formatted.extensions)) return formatted;
+  const { http: _http, ...extensions } = formatted.extensions;
+  return { ...formatted, extensions };
+}
+
+/**
+ * A name for the data this server serves: instances on the same database share rate-limit
+ * counters in Redis, while separate deployments (or test servers) on one Redis do not.
+ */
+function deploymentId(config: Config): string {
+  const data = config.databaseUrl ?? resolve(config.sqlitePath);
+  return createHash("sha256").update(data).digest("base64url").slice(0, 16);
 }
 
 /** The root field of the operation a subscription runs (for the "subscribed" event). */
@@ -277,26 +439,4 @@ function maskError(
         };
   }
   return formatted;
-}
-
-// A NUL written as an escape inside the GraphQL text: \u0000 or \u{0}.
-const ESCAPED_NUL = /\\u(0000|\{0+\})/i;
-
-/** Whether a request holds U+0000: in any string, or escaped in the GraphQL text itself. */
-function requestHasNul(body: unknown): boolean {
-  const query = (body as { query?: unknown } | null)?.query;
-  return hasNul(body) || (typeof query === "string" && ESCAPED_NUL.test(query));
-}
-
-function hasNul(value: unknown): boolean {
-  if (typeof value === "string") return value.includes("\u0000");
-  if (Array.isArray(value)) return value.some(hasNul);
-  if (value && typeof value === "object") return Object.values(value).some(hasNul);
-  return false;
-}
-
-function nulError(): GraphQLError {
-  return new GraphQLError("Strings must not contain the NUL character (U+0000).", {
-    extensions: { code: ErrorCode.BAD_USER_INPUT },
-  });
 }

@@ -40,7 +40,12 @@ describe("the weekly cap", () => {
   let concurrentSender: TestMember;
 
   beforeAll(async () => {
-    server = await startTestServer({ clock });
+    // 150 aliased sendInvitation fields in one request: over the default query limits
+    // (30 aliases, 2000 tokens; test/query-limits.test.ts), which would refuse it whole.
+    server = await startTestServer({
+      clock,
+      env: { QUERY_MAX_ALIASES: "150", QUERY_MAX_TOKENS: "3000" },
+    });
     recipients = await signUpMany(server, 152, (i) => ({ name: `Recipient ${i}` }));
     aliasSender = await signUp(server, { name: "Alias Sender" });
     concurrentSender = await signUp(server, { name: "Concurrent Sender" });

@@ -15,20 +15,21 @@ import {
 } from "./helpers/http";
 import { startTestServer, type TestServer } from "./helpers/server";
 import { closeAll, subscribe } from "./helpers/ws";
+import { cursorParts, encodeCursor } from "../src/common/pagination";
 
 // Regression tests for the review fixes of b5c0419, each through the real HTTP / WS API.
 // They run on SQLite, and on PostgreSQL + Redis when DATABASE_URL and REDIS_URL are set.
 
 const DAY_MS = 24 * 60 * 60 * 1000;
 
-/** A cursor as the server encodes them: base64url of the JSON array of its parts. */
+/** A cursor as the server (in this process, same secret) seals them. */
 function cursorOf(parts: unknown[]): string {
-  return Buffer.from(JSON.stringify(parts)).toString("base64url");
+  return encodeCursor(parts as (string | number)[]);
 }
 
 /** The parts of a cursor the server made (its format is known to the tests, opaque to clients). */
 function partsOf(cursor: string): unknown[] {
-  return JSON.parse(Buffer.from(cursor, "base64url").toString("utf8"));
+  return cursorParts(cursor);
 }
 
 const servers: TestServer[] = [];

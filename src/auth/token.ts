@@ -25,19 +25,37 @@ export function signToken(memberId: string, secret: string, expiresIn: string): 
   });
 }
 
+/** The member a valid token names, and when it expires (epoch ms; null if it never does). */
+export interface TokenClaims {
+  memberId: string;
+  expiresAt: number | null;
+}
+
 /** Returns the member id of a valid token, or null for anything else (bad, expired, forged). */
 export function verifyToken(token: string, secret: string): string | null {
+  return check(token, secret)?.sub ?? null;
+}
+
+/** The claims of a valid token, or null for anything else (bad, expired, forged). */
+export function verifyTokenClaims(token: string, secret: string): TokenClaims | null {
+  const claims = check(token, secret);
+  if (!claims) return null;
+  return { memberId: claims.sub, expiresAt: claims.exp === null ? null : claims.exp * 1000 };
+}
+
+/** `sub` and `exp` (seconds) of a valid token; the cached entry itself on a hit. */
+function check(token: string, secret: string): { sub: string; exp: number | null } | null {
   const cacheKey = secret + "\u0000" + token;
   const hit = verified.get(cacheKey);
-  if (hit && hit.exp * 1000 > Date.now()) return hit.sub;
+  if (hit && hit.exp * 1000 > Date.now()) return hit;
   try {
     const payload = jwt.verify(token, keyOf(secret), { algorithms: ["HS256"] });
     if (typeof payload !== "object" || typeof payload.sub !== "string") return null;
-    if (typeof payload.exp === "number") {
-      if (verified.size >= VERIFIED_MAX) verified.clear();
-      verified.set(cacheKey, { sub: payload.sub, exp: payload.exp });
-    }
-    return payload.sub;
+    if (typeof payload.exp !== "number") return { sub: payload.sub, exp: null };
+    const entry = { sub: payload.sub, exp: payload.exp };
+    if (verified.size >= VERIFIED_MAX) verified.clear();
+    verified.set(cacheKey, entry);
+    return entry;
   } catch {
     return null;
   }

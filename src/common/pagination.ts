@@ -1,3 +1,4 @@
+import { createCipheriv, createDecipheriv, createHash, createHmac, randomBytes } from "node:crypto";
 import { Arg, ClassType, Field, Int, ObjectType } from "type-graphql";
 import { badInput } from "./errors";
 
@@ -74,9 +75,43 @@ export function pageSize(first: number | null | undefined, dflt: number, max: nu
   return first;
 }
 
-/** Encodes a keyset position (sort value + id) as an opaque cursor. */
+// Cursors are sealed (AES-256-GCM), not just base64: a readable cursor would show what it
+// encodes, such as a notification's per-member sequence number, whose gaps told a member
+// that notifications existed which a block now hides from them (found by the differential
+// privacy test). The nonce is an HMAC of the content, so one position always gives the same
+// cursor. The key comes from JWT_SECRET (`setCursorSecret` at start): every instance that
+// shares the secret reads the others' cursors.
+let cursorKey = createHash("sha256").update(randomBytes(32)).digest();
+
+/** Derives the cursor key from the server's secret; called once at start. */
+export function setCursorSecret(secret: string): void {
+  cursorKey = createHash("sha256").update(`invitations-cursor:${secret}`).digest();
+}
+
+/** Encodes a keyset position (sort value + id) as an opaque, sealed cursor. */
 export function encodeCursor(parts: (string | number)[]): string {
-  return Buffer.from(JSON.stringify(parts)).toString("base64url");
+  const plain = Buffer.from(JSON.stringify(parts));
+  const nonce = createHmac("sha256", cursorKey).update(plain).digest().subarray(0, 12);
+  const cipher = createCipheriv("aes-256-gcm", cursorKey, nonce);
+  const sealed = Buffer.concat([cipher.update(plain), cipher.final()]);
+  return Buffer.concat([nonce, sealed, cipher.getAuthTag()]).toString("base64url");
+}
+
+/** The parts inside a cursor, unchecked (tests look into cursors; clients cannot). */
+export function cursorParts(cursor: string): unknown[] {
+  return JSON.parse(openCursor(cursor)) as unknown[];
+}
+
+/** The JSON inside a cursor made by `encodeCursor`; throws if it was not made with our key. */
+function openCursor(cursor: string): string {
+  const raw = Buffer.from(cursor, "base64url");
+  if (raw.length < 12 + 16) throw new Error("too short");
+  const decipher = createDecipheriv("aes-256-gcm", cursorKey, raw.subarray(0, 12));
+  decipher.setAuthTag(raw.subarray(raw.length - 16));
+  return Buffer.concat([
+    decipher.update(raw.subarray(12, raw.length - 16)),
+    decipher.final(),
+  ]).toString("utf8");
 }
 
 /**
@@ -98,7 +133,7 @@ export function decodeCursor(
 ): (string | number)[] | null {
   if (cursor === undefined || cursor === null) return null;
   try {
-    const parts: unknown = JSON.parse(Buffer.from(cursor, "base64url").toString("utf8"));
+    const parts: unknown = JSON.parse(openCursor(cursor));
     if (
       Array.isArray(parts) &&
       parts.length === kinds.length &&

@@ -1,4 +1,5 @@
 import { createRedisEventTarget } from "@graphql-yoga/redis-event-target";
+import { setMaxListeners } from "node:events";
 import { createPubSub } from "@graphql-yoga/subscription";
 import { Redis } from "ioredis";
 
@@ -34,7 +35,12 @@ export type AppPubSub = ReturnType<typeof createPubSub<Topics>>;
 
 /** The in-process pubsub: one per process (tests, a single server). */
 export function createAppPubSub(): AppPubSub {
-  return createPubSub<Topics>();
+  const eventTarget = new EventTarget();
+  // One listener per subscription on a member's topic: a member may hold up to
+  // WS_MAX_CONNECTIONS_PER_MEMBER × WS_MAX_SUBSCRIPTIONS_PER_CONNECTION of them, far past
+  // Node's default of 10 that prints MaxListenersExceededWarning. The limits bound it.
+  setMaxListeners(0, eventTarget);
+  return createPubSub<Topics>({ eventTarget });
 }
 
 /** A pubsub with what the server needs to report on it and shut it down. */

@@ -44,6 +44,10 @@ export async function startTestServer(
     SQLITE_PATH: sqlitePath,
     JWT_SECRET: "test-secret",
     NODE_ENV: "test",
+    // Every test signs up and logs in from 127.0.0.1: the per-address limits
+    // (test/abuse.test.ts covers them with small values) would stop the suite.
+    SIGNUP_MAX_PER_IP: "1000000",
+    LOGIN_MAX_PER_IP: "1000000",
     ...opts.env,
   };
   if (DATABASE_URL) env.DATABASE_URL = await testDatabase(sqlitePath);

@@ -1,0 +1,132 @@
+import { createHash } from "node:crypto";
+import { HeaderMap } from "@apollo/server";
+import {
+  GraphQLError,
+  getArgumentValues,
+  getOperationAST,
+  getVariableValues,
+  Kind,
+  type DocumentNode,
+  type FieldNode,
+  type GraphQLSchema,
+  type SelectionSetNode,
+} from "graphql";
+import { normalizeEmail } from "../auth/auth.service";
+import { rateLimited } from "../common/errors";
+import type { Config } from "../config";
+import type { RateLimiter } from "./rate-limiter";
+
+/** One logIn or signUp field of an operation, with the email it names if it could be read. */
+export interface AuthAttempt {
+  field: "logIn" | "signUp";
+  email: string | null;
+}
+
+const AUTH_FIELDS = new Set(["logIn", "signUp"]);
+
+/**
+ * The logIn and signUp fields the operation would run, aliases and fragments included (each
+ * counts; `@skip` is not looked at, so a skipped one counts too). Empty for queries and for
+ * variables that do not fit the operation (execution refuses those before any resolver runs).
+ */
+export function authAttempts(
+  schema: GraphQLSchema,
+  document: DocumentNode,
+  operationName: string | null | undefined,
+  variables: Record<string, unknown> | null | undefined,
+): AuthAttempt[] {
+  const op = getOperationAST(document, operationName);
+  const mutationType = schema.getMutationType();
+  if (!op || op.operation !== "mutation" || !mutationType) return [];
+  const coerced = getVariableValues(schema, op.variableDefinitions ?? [], variables ?? {});
+  if (coerced.errors) return [];
+
+  const fragments = new Map<string, SelectionSetNode>();
+  for (const d of document.definitions) {
+    if (d.kind === Kind.FRAGMENT_DEFINITION) fragments.set(d.name.value, d.selectionSet);
+  }
+  const fields: FieldNode[] = [];
+  const seen = new Set<string>();
+  const collect = (set: SelectionSetNode) => {
+    for (const sel of set.selections) {
+      if (sel.kind === Kind.FIELD) {
+        if (AUTH_FIELDS.has(sel.name.value)) fields.push(sel);
+      } else if (sel.kind === Kind.INLINE_FRAGMENT) {
+        collect(sel.selectionSet);
+      } else {
+        // Root fields reached through a named fragment (counted once per spread).
+        const fragment = fragments.get(sel.name.value);
+        if (fragment && !seen.has(sel.name.value)) {
+          seen.add(sel.name.value);
+          collect(fragment);
+          seen.delete(sel.name.value);
+        }
+      }
+    }
+  };
+  collect(op.selectionSet);
+
+  return fields.map((node) => {
+    const field = node.name.value as AuthAttempt["field"];
+    let email: unknown = null;
+    try {
+      const args = getArgumentValues(mutationType.getFields()[field], node, coerced.coerced);
+      email = field === "logIn" ? args.email : (args.input as { email?: unknown } | null)?.email;
+    } catch {
+      // Arguments that do not fit: the field fails on its own; it still counts for the address.
+    }
+    return { field, email: typeof email === "string" ? normalizeEmail(email) : null };
+  });
+}
+
+/**
+ * Rate limits on logIn and signUp, per client address and per email address, in windows of
+ * `authWindowMs`. Every attempt counts, successful or not, so the answer says nothing about
+ * whether an email is known. An attempt refused for its address is not counted against the
+ * email, so one noisy address cannot use up a member's own log-ins.
+ */
+export class AuthRateLimits {
+  constructor(
+    private readonly limiter: RateLimiter,
+    private readonly config: Pick<
+      Config,
+      "authWindowMs" | "logInMaxPerIp" | "logInMaxPerEmail" | "signUpMaxPerIp" | "signUpMaxPerEmail"
+    >,
+  ) {}
+
+  /** Counts the attempts; the RATE_LIMITED refusal (HTTP 429, Retry-After) if one is over. */
+  async check(ip: string, attempts: readonly AuthAttempt[]): Promise<GraphQLError | null> {
+    const { config } = this;
+    let retryAfterMs = 0;
+    let refused: AuthAttempt["field"] | null = null;
+    for (const attempt of attempts) {
+      const logIn = attempt.field === "logIn";
+      const perIp = logIn ? config.logInMaxPerIp : config.signUpMaxPerIp;
+      const perEmail = logIn ? config.logInMaxPerEmail : config.signUpMaxPerEmail;
+      let hit = await this.limiter.hit(`${attempt.field}:ip:${ip}`, perIp, config.authWindowMs);
+      if (hit.allowed && attempt.email !== null) {
+        const key = `${attempt.field}:email:${hashEmail(attempt.email)}`;
+        hit = await this.limiter.hit(key, perEmail, config.authWindowMs);
+      }
+      if (!hit.allowed) {
+        retryAfterMs = Math.max(retryAfterMs, hit.retryAfterMs);
+        refused ??= attempt.field;
+      }
+    }
+    if (!refused) return null;
+    const what = refused === "logIn" ? "log-in" : "sign-up";
+    const error = rateLimited(`Too many ${what} attempts; try again later.`, retryAfterMs);
+    const retryAfter = String(error.extensions.retryAfter);
+    return new GraphQLError(error.message, {
+      extensions: {
+        ...error.extensions,
+        http: { status: 429, headers: new HeaderMap([["retry-after", retryAfter]]) },
+      },
+    });
+  }
+}
+
+/** Emails are counted under a hash: the counters (in memory or in Redis) hold no addresses. */
+function hashEmail(email: string): string {
+  return createHash("sha256").update(email).digest("base64url").slice(0, 22);
+}

@@ -1,0 +1,62 @@
+import { isUtf8 } from "node:buffer";
+import type { IncomingMessage } from "node:http";
+import { GraphQLError } from "graphql";
+import { ErrorCode } from "../common/errors";
+
+/**
+ * Strings the databases cannot store as given, refused before anything runs:
+ * - U+0000: PostgreSQL refuses it in text (a 500 otherwise);
+ * - a lone UTF-16 surrogate (JSON's "\ud800"): it has no UTF-8 form, so it would be stored
+ *   as U+FFFD and read back different from what the mutation answered.
+ */
+const LONE_SURROGATE = /\p{Surrogate}/u;
+
+// The same written as escapes inside the GraphQL text: \u0000 or \u{0}.
+const ESCAPED_NUL = /\\u(0000|\{0+\})/i;
+
+/**
+ * Whether a request body holds a string that cannot be stored, in any value or escaped in
+ * the GraphQL text. Iterative: a body nested 10,000 levels deep must not overflow the stack.
+ */
+export function requestHasUnstorable(body: unknown): boolean {
+  const query = (body as { query?: unknown } | null)?.query;
+  if (typeof query === "string" && ESCAPED_NUL.test(query)) return true;
+  const stack: unknown[] = [body];
+  while (stack.length > 0) {
+    const value = stack.pop();
+    if (typeof value === "string") {
+      if (value.includes("\u0000") || LONE_SURROGATE.test(value)) return true;
+    } else if (value && typeof value === "object") {
+      for (const item of Object.values(value)) stack.push(item);
+    }
+  }
+  return false;
+}
+
+export function unstorableError(): GraphQLError {
+  return new GraphQLError(
+    "Strings must not contain the NUL character (U+0000) or unpaired UTF-16 surrogates.",
+    { extensions: { code: ErrorCode.BAD_USER_INPUT } },
+  );
+}
+
+/**
+ * `express.json`'s `verify`: bytes that are not UTF-8 are refused (400), not decoded
+ * leniently into U+FFFD and stored altered.
+ */
+export function verifyUtf8(_req: IncomingMessage, _res: unknown, body: Buffer): void {
+  if (!isUtf8(body)) {
+    throw Object.assign(new Error("The request body is not valid UTF-8."), {
+      status: 400,
+      type: "encoding.invalid",
+      expose: true,
+    });
+  }
+}
+
+/** A subscription sent over HTTP would run as a query with no event: refuse it (400). */
+export function subscriptionOverHttpError(): GraphQLError {
+  return new GraphQLError("Subscriptions run over WebSocket (graphql-ws) at this same path.", {
+    extensions: { code: "BAD_REQUEST", http: { status: 400 } },
+  });
+}

@@ -1,0 +1,68 @@
+import { GraphQLError } from "graphql";
+import { ErrorCode } from "../common/errors";
+
+/**
+ * WebSocket close codes, following graphql-ws (4400 + the HTTP status that means the same):
+ * 4403 for a missing, bad or expired token, 4429 for a member over their connection limit.
+ * graphql-ws itself closes with 4408 when `connection_init` does not come in time, and ws
+ * with 1009 when a message is over the size limit.
+ */
+export const CloseCode = {
+  Forbidden: 4403,
+  TooManyConnections: 4429,
+} as const;
+
+/**
+ * How many WebSockets each member holds open on this instance. A slot is taken when the
+ * connection is acknowledged and given back when it closes.
+ */
+export class MemberSockets {
+  private readonly open = new Map<string, number>();
+
+  constructor(private readonly maxPerMember: number) {}
+
+  /** Takes a slot for the member; false when they already hold the maximum. */
+  acquire(memberId: string): boolean {
+    const n = this.open.get(memberId) ?? 0;
+    if (n >= this.maxPerMember) return false;
+    this.open.set(memberId, n + 1);
+    return true;
+  }
+
+  release(memberId: string): void {
+    const n = this.open.get(memberId) ?? 0;
+    if (n <= 1) this.open.delete(memberId);
+    else this.open.set(memberId, n - 1);
+  }
+
+  /** Open connections of a member (tests and diagnostics). */
+  count(memberId: string): number {
+    return this.open.get(memberId) ?? 0;
+  }
+}
+
+// setTimeout takes at most 2^31-1 ms (about 24.8 days); a longer delay fires at once.
+const MAX_TIMEOUT_MS = 2 ** 31 - 1;
+
+/**
+ * Calls `onExpire` at `expiresAtMs` (epoch milliseconds, as a token's `exp` × 1000), chaining
+ * timers for delays longer than setTimeout allows. Returns a function that cancels it.
+ */
+export function atExpiry(expiresAtMs: number, onExpire: () => void): () => void {
+  let timer: NodeJS.Timeout;
+  const arm = () => {
+    const left = expiresAtMs - Date.now();
+    if (left <= 0) return onExpire();
+    timer = setTimeout(arm, Math.min(left, MAX_TIMEOUT_MS));
+  };
+  arm();
+  return () => clearTimeout(timer);
+}
+
+/** The refusal of an operation over the per-connection limit (an `error` message for its id). */
+export function tooManyOperations(max: number): GraphQLError {
+  return new GraphQLError(
+    `At most ${max} operations may run at once on one connection; complete one first.`,
+    { extensions: { code: ErrorCode.RATE_LIMITED, limit: max } },
+  );
+}
