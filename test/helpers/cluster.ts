@@ -79,6 +79,10 @@ export async function startInstance(
       HOST: "127.0.0.1",
       NODE_ENV: "test",
       JOBS_INTERVAL_SECONDS: "0",
+      // Tests sign up and log in many members from 127.0.0.1 (test/abuse.test.ts covers the
+      // per-address limits with small values).
+      SIGNUP_MAX_PER_IP: "1000000",
+      LOGIN_MAX_PER_IP: "1000000",
       ...env,
     },
     stdio: ["ignore", "pipe", "pipe"],
