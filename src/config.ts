@@ -1,6 +1,8 @@
 import { randomBytes } from "node:crypto";
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { dirname, join } from "node:path";
+import { defaultAppDir } from "./web/paths";
+import { DEVELOPMENT_ORIGINS, parseOrigins } from "./web/origins";
 
 /** Everything the server reads from the environment, checked once at start-up. */
 export interface Config {
@@ -71,6 +73,13 @@ export interface Config {
   wsConnectionInitTimeoutMs: number;
   /** Largest WebSocket message the server reads, in bytes. */
   wsMaxMessageBytes: number;
+  /**
+   * Browser origins admitted by CORS and on the WebSocket upgrade, besides the server's own
+   * (`https://app.example.com`, or `http://localhost:*` for any port).
+   */
+  corsOrigins: string[];
+  /** Folder of the built example client served at /app. */
+  appDir: string;
 }
 
 const DAY_MS = 24 * 60 * 60 * 1000;
@@ -131,6 +140,8 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     ),
     wsConnectionInitTimeoutMs: int(env, "WS_CONNECTION_INIT_TIMEOUT_MS", 3000, 1, 600_000),
     wsMaxMessageBytes: int(env, "WS_MAX_MESSAGE_BYTES", 65_536, 1024, 100 * 1024 * 1024),
+    corsOrigins: origins(env, production),
+    appDir: env.APP_DIR || defaultAppDir(),
   };
   if (!/^\d+\s*(ms|s|m|h|d|w|y)?$/.test(config.jwtExpiresIn)) {
     throw new ConfigError(`JWT_EXPIRES_IN must look like 7d or 12h, got "${config.jwtExpiresIn}"`);
@@ -167,6 +178,17 @@ function int(
     throw new ConfigError(`${name} must be an integer from ${min} to ${max}, got "${raw}"`);
   }
   return value;
+}
+
+/** CORS_ORIGINS, or local dev servers outside production and nothing in production. */
+function origins(env: Record<string, string | undefined>, production: boolean): string[] {
+  const raw = env.CORS_ORIGINS;
+  if (raw === undefined || raw.trim() === "") return production ? [] : [...DEVELOPMENT_ORIGINS];
+  try {
+    return parseOrigins(raw);
+  } catch (err) {
+    throw new ConfigError(`CORS_ORIGINS: ${(err as Error).message}`);
+  }
 }
 
 function bool(env: Record<string, string | undefined>, name: string, fallback: boolean): boolean {

@@ -7,7 +7,6 @@ import { ApolloServer, type ApolloServerPlugin, type GraphQLRequestListener } fr
 import { ApolloServerPluginCacheControlDisabled } from "@apollo/server/plugin/disabled";
 import { ApolloServerPluginDrainHttpServer } from "@apollo/server/plugin/drainHttpServer";
 import { expressMiddleware } from "@as-integrations/express5";
-import cors from "cors";
 import express, { type ErrorRequestHandler } from "express";
 import {
   GraphQLError,
@@ -40,6 +39,8 @@ import {
   unstorableError,
   verifyUtf8,
 } from "./security/request-body";
+import { serveClient } from "./web/client";
+import { OriginPolicy } from "./web/origins";
 
 /**
  * The HTTP request behind a context, for the client's address. A symbol key: Apollo hands
@@ -127,11 +128,14 @@ export async function startServer(opts: StartOptions): Promise<RunningServer> {
 
   const web = express();
   const httpServer = createServer(web);
+  // CORS_ORIGINS: the same browser origins on HTTP and on the WebSocket upgrade.
+  const origins = new OriginPolicy(config.corsOrigins);
   // ws closes a socket whose message is over maxPayload with 1009 (Message Too Big).
   const wsServer = new WebSocketServer({
     server: httpServer,
     path: "/graphql",
     maxPayload: config.wsMaxMessageBytes,
+    verifyClient: origins.webSocket(),
   });
   const wsCleanup = useServer<
     Record<string, unknown>,
@@ -296,7 +300,7 @@ export async function startServer(opts: StartOptions): Promise<RunningServer> {
   });
   web.use(
     "/graphql",
-    cors(),
+    origins.http(),
     express.json({ limit: config.bodyLimit, verify: verifyUtf8 }),
     (req, res, next) => {
       if (requestHasUnstorable(req.body)) {
@@ -323,6 +327,8 @@ export async function startServer(opts: StartOptions): Promise<RunningServer> {
     }),
   );
   web.use("/graphql", bodyErrors(config.bodyLimit));
+  // The example browser client (web/), built by `npm run build`.
+  web.use("/app", serveClient(config.appDir));
 
   await new Promise<void>((resolve, reject) => {
     httpServer.once("error", reject);

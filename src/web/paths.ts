@@ -1,0 +1,12 @@
+import { existsSync } from "node:fs";
+import { dirname, join } from "node:path";
+
+/**
+ * Where `npm run build` puts the example client: `dist/web` under the package root, found
+ * from this file whether it runs from source (src/web) or compiled (dist/src/web).
+ */
+export function defaultAppDir(): string {
+  let dir = __dirname;
+  while (!existsSync(join(dir, "package.json")) && dirname(dir) !== dir) dir = dirname(dir);
+  return join(dir, "dist", "web");
+}

@@ -1,0 +1,292 @@
+/**
+ * The example client at /app (web/), in a real browser: Debian's Chromium driven by
+ * playwright-core, against the real server over HTTP and graphql-ws. Two browser contexts,
+ * a sender and a recipient, each with its own session.
+ *
+ * Chromium is never downloaded: the tests use /usr/bin/chromium (`apt-get install chromium`;
+ * .ci/run installs it) and are skipped, loudly, where it is missing.
+ */
+import { execFile } from "node:child_process";
+import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join, resolve } from "node:path";
+import { promisify } from "node:util";
+import { chromium, type Browser, type BrowserContext, type Page } from "playwright-core";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { act, inviteOk, ok, signUp, type TestMember } from "./helpers/http";
+import { startTestServer, type TestServer } from "./helpers/server";
+
+const CHROMIUM = "/usr/bin/chromium";
+const HAS_CHROMIUM = existsSync(CHROMIUM);
+if (!HAS_CHROMIUM) {
+  console.warn(
+    `\n!!! ${CHROMIUM} is missing: the browser tests of the example client are SKIPPED.\n` +
+      "!!! Install Debian's Chromium (`sudo apt-get install -y chromium`) to run them;\n" +
+      "!!! .ci/run does, so CI always runs them.\n",
+  );
+}
+
+const ROOT = resolve(__dirname, "..");
+/** Screenshots go to a temporary folder; with UPDATE_SCREENSHOTS=1 also to docs/screenshots. */
+const SHOTS = mkdtempSync(join(tmpdir(), "invitations-shots-"));
+const PASSWORD = "correct horse battery";
+
+let appDir: string;
+afterAll(() => {
+  for (const dir of [appDir, SHOTS]) if (dir) rmSync(dir, { recursive: true, force: true });
+});
+
+beforeAll(async () => {
+  // The bundle `npm run build:web` makes, built once for this file into its own folder: the
+  // test needs no prior build and never races another run over dist/web. In a child process
+  // with NODE_ENV=production, as npm runs it (vitest's NODE_ENV=test would make a dev build).
+  appDir = mkdtempSync(join(tmpdir(), "invitations-app-"));
+  const vite = join(ROOT, "node_modules", ".bin", "vite");
+  const args = ["build", "--config", "web/vite.config.mts", "--outDir", appDir, "--emptyOutDir"];
+  await promisify(execFile)(vite, [...args, "--logLevel", "warn"], {
+    cwd: ROOT,
+    env: { ...process.env, NODE_ENV: "production" },
+  });
+}, 60_000);
+
+describe("/app over HTTP", () => {
+  let server: TestServer;
+  beforeAll(async () => {
+    server = await startTestServer({ env: { APP_DIR: appDir } });
+  });
+  afterAll(() => server.stop());
+
+  it("serves the bundled page with a content security policy, and its hashed assets", async () => {
+    const origin = new URL(server.url).origin;
+    const page = await fetch(`${origin}/app/`);
+    expect(page.status).toBe(200);
+    expect(page.headers.get("content-type")).toMatch(/^text\/html/);
+    expect(page.headers.get("content-security-policy")).toContain("default-src 'self'");
+    expect(page.headers.get("cache-control")).toBe("no-cache");
+    const html = await page.text();
+    expect(html).toContain('<div id="app">');
+    const script = html.match(/src="(\/app\/assets\/[^"]+\.js)"/)?.[1];
+    expect(script).toBeDefined();
+    const asset = await fetch(`${origin}${script}`);
+    expect(asset.status).toBe(200);
+    expect(asset.headers.get("content-type")).toMatch(/javascript/);
+    expect(asset.headers.get("cache-control")).toContain("immutable");
+    // graphql-ws's client is bundled: the page loads nothing from elsewhere.
+    expect(await asset.text()).toContain("graphql-transport-ws");
+  });
+
+  it("says how to build the client when there is no bundle", async () => {
+    const bare = await startTestServer({
+      env: { APP_DIR: mkdtempSync(join(tmpdir(), "invitations-nobuild-")) },
+    });
+    try {
+      const res = await fetch(`${new URL(bare.url).origin}/app/`);
+      expect(res.status).toBe(404);
+      expect(await res.text()).toContain("npm run build");
+    } finally {
+      await bare.stop();
+    }
+  });
+});
+
+describe.skipIf(!HAS_CHROMIUM)("the example client in Chromium", () => {
+  let server: TestServer;
+  let browser: Browser;
+  const contexts: BrowserContext[] = [];
+  /** Uncaught exceptions in the client; the test fails on any. */
+  const pageErrors: string[] = [];
+
+  beforeAll(async () => {
+    server = await startTestServer({ env: { APP_DIR: appDir } });
+    browser = await chromium.launch({ executablePath: CHROMIUM });
+  });
+
+  afterAll(async () => {
+    for (const c of contexts) await c.close().catch(() => undefined);
+    await browser?.close();
+    await server?.stop();
+  });
+
+  /** A fresh browser profile (its own sessionStorage) with a page on /app. */
+  async function newPage(): Promise<Page> {
+    const context = await browser.newContext({
+      viewport: { width: 1280, height: 760 },
+      locale: "en-US",
+      timezoneId: "UTC",
+    });
+    contexts.push(context);
+    const page = await context.newPage();
+    page.on("pageerror", (err) => pageErrors.push(err.message));
+    return page;
+  }
+
+  const appUrl = () => `${new URL(server.url).origin}/app/`;
+
+  /**
+   * Resolves once `member`'s notificationAdded subscription listens on `srv`: what is done
+   * afterwards cannot race it (the client has no way to know, the server does).
+   */
+  function listening(srv: TestServer, member: TestMember): Promise<void> {
+    return new Promise((resolve, reject) => {
+      const timer = setTimeout(() => {
+        srv.events.off("subscribed", on);
+        reject(new Error(`${member.name}'s page did not subscribe within 10 s`));
+      }, 10_000);
+      const on = (e: { memberId: string; field: string }) => {
+        if (e.memberId !== member.id || e.field !== "notificationAdded") return;
+        clearTimeout(timer);
+        srv.events.off("subscribed", on);
+        resolve();
+      };
+      srv.events.on("subscribed", on);
+    });
+  }
+
+  async function logIn(page: Page, member: TestMember): Promise<void> {
+    if (!page.url().startsWith(appUrl())) await page.goto(appUrl());
+    await page.getByLabel("Email").fill(member.email);
+    await page.getByLabel("Password").fill(PASSWORD);
+    await page.getByRole("button", { name: "Log in" }).click();
+    await page.locator("header .who", { hasText: member.name }).waitFor();
+  }
+
+  const card = (page: Page, list: "received" | "sent", id: string) =>
+    page.locator(`[data-testid=${list}] [data-invitation-id="${id}"]`);
+  const statusOf = (page: Page, id: string) =>
+    card(page, "sent", id).getByTestId("status").textContent();
+  const notificationKinds = (page: Page) =>
+    page
+      .locator("[data-testid=notifications] > li")
+      // The root tsconfig has no DOM types: the attribute, not the dataset.
+      .evaluateAll((items) => items.map((li) => li.getAttribute("data-kind")));
+
+  async function screenshot(page: Page, name: string): Promise<void> {
+    const file = join(SHOTS, name);
+    await page.screenshot({ path: file, fullPage: true });
+    // A PNG, not an empty or error file.
+    expect(readFileSync(file).subarray(1, 4).toString()).toBe("PNG");
+    if (process.env.UPDATE_SCREENSHOTS === "1") {
+      mkdirSync(join(ROOT, "docs", "screenshots"), { recursive: true });
+      copyFileSync(file, join(ROOT, "docs", "screenshots", name));
+    }
+  }
+
+  it("decline reaches the sender at once, ignore never does, and the page resumes after a restart", async () => {
+    const member = (name: string) => signUp(server, { name, password: PASSWORD });
+    const ada = await member("Ada Sender");
+    const grace = await member("Grace Decliner");
+    const linus = await member("Linus Ignorer");
+    const barbara = await member("Barbara Accepter");
+    const edsger = await member("Edsger Offline");
+    const alan = await member("Alan Other");
+    // Markup in a note and in a message must show as text, never become elements.
+    const note = `Hi Grace <img src=x onerror="globalThis.__xss=1"> let's connect`;
+    const toGrace = await inviteOk(server, ada, grace.id, note);
+    const toLinus = await inviteOk(server, ada, linus.id, "Hello Linus");
+    const toBarbara = await inviteOk(server, ada, barbara.id, "Hello Barbara");
+    const toEdsger = await inviteOk(server, ada, edsger.id, "Hello Edsger");
+    await inviteOk(server, alan, grace.id, "We met at the conference");
+
+    // The sender's page: four sent invitations, all pending, and the live panel listening.
+    const sender = await newPage();
+    await Promise.all([listening(server, ada), logIn(sender, ada)]);
+    for (const id of [toGrace, toLinus, toBarbara, toEdsger]) {
+      expect(await statusOf(sender, id)).toBe("Pending");
+    }
+    expect(await notificationKinds(sender)).toEqual([]);
+
+    // The recipient's page, in another browser context.
+    const recipient = await newPage();
+    await logIn(recipient, grace);
+    const fromAda = card(recipient, "received", toGrace);
+    await expect(fromAda.locator(".note").textContent()).resolves.toBe(note);
+    expect(await recipient.locator("[data-testid=received] img").count()).toBe(0);
+    expect(await recipient.locator("[data-testid=received] > li").count()).toBe(2);
+
+    // Decline with a message: the sender's page shows it within a second.
+    const message = "Sorry, <b>not now</b> & thanks";
+    await fromAda.getByRole("button", { name: "Decline…" }).click();
+    await fromAda.getByLabel("Decline with a message").fill(message);
+    const declinedAt = Date.now();
+    await fromAda.getByRole("button", { name: "Decline", exact: true }).click();
+    await card(sender, "sent", toGrace)
+      .getByTestId("status")
+      .filter({ hasText: "Declined" })
+      .waitFor({ timeout: 1000 });
+    expect(Date.now() - declinedAt).toBeLessThan(1000);
+    expect(await card(sender, "sent", toGrace).locator("q").textContent()).toBe(message);
+    expect(await sender.locator("[data-testid=notifications] .message").allTextContents()).toEqual([
+      message,
+    ]);
+    expect(await sender.locator("b, img").count()).toBe(0);
+    expect(await sender.evaluate(() => (globalThis as { __xss?: unknown }).__xss)).toBeUndefined();
+    // The recipient's list drops it once the server agreed; Alan's stays, with its buttons.
+    await fromAda.waitFor({ state: "detached" });
+    expect(await recipient.locator("[data-testid=received] > li").count()).toBe(1);
+    // The screenshot shows the decline form open on it.
+    const fromAlan = recipient.locator("[data-testid=received] > li");
+    await fromAlan.getByRole("button", { name: "Decline…" }).click();
+    await fromAlan
+      .getByLabel("Decline with a message")
+      .fill("Thanks, but I only connect with people I know.");
+    await screenshot(recipient, "recipient.png");
+
+    // Another recipient ignores: nothing reaches the sender.
+    await recipient.getByRole("button", { name: "Log out" }).click();
+    await logIn(recipient, linus);
+    await card(recipient, "received", toLinus).getByRole("button", { name: "Ignore" }).click();
+    await card(recipient, "received", toLinus).waitFor({ state: "detached" });
+    // Then a third accepts. The sender's notifications arrive in order, so once this one is
+    // shown, anything the ignore had sent would be shown too: a barrier, not a sleep.
+    await recipient.getByRole("button", { name: "Log out" }).click();
+    await logIn(recipient, barbara);
+    await card(recipient, "received", toBarbara).getByRole("button", { name: "Accept" }).click();
+    await card(sender, "sent", toBarbara)
+      .getByTestId("status")
+      .filter({ hasText: "Accepted" })
+      .waitFor();
+    expect(await notificationKinds(sender)).toEqual(["INVITATION_ACCEPTED", "INVITATION_DECLINED"]);
+    expect(await statusOf(sender, toLinus)).toBe("Pending");
+    expect(await card(sender, "sent", toLinus).getByTestId("reply").count()).toBe(0);
+    expect(await sender.getByText("Ignored").count()).toBe(0);
+    // And after a reload, from the server's own lists: still pending.
+    await Promise.all([listening(server, ada), sender.reload()]);
+    expect(await statusOf(sender, toLinus)).toBe("Pending");
+    expect(await statusOf(sender, toGrace)).toBe("Declined");
+    expect(await notificationKinds(sender)).toEqual(["INVITATION_ACCEPTED", "INVITATION_DECLINED"]);
+
+    // The server goes away; a decline is stored while the sender's page cannot hear it...
+    const { port, sqlitePath } = server;
+    await server.stop();
+    await sender.getByTestId("live-status").filter({ hasText: "reconnecting" }).waitFor();
+    const meanwhile = await startTestServer({ sqlitePath, env: { APP_DIR: appDir } });
+    try {
+      ok(
+        await act(meanwhile, edsger, "declineInvitation", toEdsger, "Declined while you were away"),
+      );
+    } finally {
+      await meanwhile.stop();
+    }
+    // ...and when it is back at the same address, the page resumes from its last cursor:
+    // the missed decline is replayed, and nothing it already had comes twice.
+    server = await startTestServer({ sqlitePath, env: { PORT: String(port), APP_DIR: appDir } });
+    await card(sender, "sent", toEdsger)
+      .getByTestId("status")
+      .filter({ hasText: "Declined" })
+      .waitFor({ timeout: 15_000 });
+    await sender.getByTestId("live-status").filter({ hasText: "live" }).waitFor();
+    expect(await notificationKinds(sender)).toEqual([
+      "INVITATION_DECLINED",
+      "INVITATION_ACCEPTED",
+      "INVITATION_DECLINED",
+    ]);
+    // Barbara accepted without a greeting: only the two decline messages.
+    expect(await sender.locator("[data-testid=notifications] .message").allTextContents()).toEqual([
+      "Declined while you were away",
+      message,
+    ]);
+    expect(await statusOf(sender, toLinus)).toBe("Pending");
+    await screenshot(sender, "sender.png");
+    expect(pageErrors).toEqual([]);
+  }, 90_000);
+});
