@@ -1,6 +1,7 @@
 import { randomBytes } from "node:crypto";
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { dirname, join } from "node:path";
+import { isLogLevel, LOG_LEVELS, type LogLevel } from "./observability/logger";
 import { defaultAppDir } from "./web/paths";
 import { DEVELOPMENT_ORIGINS, parseOrigins } from "./web/origins";
 
@@ -16,6 +17,10 @@ export interface Config {
   databasePoolSize: number;
   /** `redis://...`: the pubsub crosses instances through Redis instead of staying in-process. */
   redisUrl: string | null;
+  /** Least severe level logged (JSON lines on stdout); `silent` logs nothing. */
+  logLevel: LogLevel;
+  /** Bearer token GET /metrics requires; without one it is open, except in production (off). */
+  metricsToken: string | null;
   production: boolean;
   jwtSecret: string;
   /** A `jsonwebtoken` duration such as `7d` or `12h`. */
@@ -102,6 +107,8 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     databaseUrl: env.DATABASE_URL || null,
     databasePoolSize: int(env, "DATABASE_POOL_SIZE", 10, 1, 1000),
     redisUrl: env.REDIS_URL || null,
+    logLevel: (env.LOG_LEVEL || "info") as LogLevel,
+    metricsToken: env.METRICS_TOKEN || null,
     production,
     jwtSecret: env.JWT_SECRET || "",
     jwtExpiresIn: env.JWT_EXPIRES_IN || "7d",
@@ -151,6 +158,14 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
   }
   if (config.redisUrl && !/^rediss?:\/\//.test(config.redisUrl)) {
     throw new ConfigError("REDIS_URL must start with redis:// or rediss://");
+  }
+  if (!isLogLevel(config.logLevel)) {
+    throw new ConfigError(
+      `LOG_LEVEL must be one of ${LOG_LEVELS.join(", ")}, got "${config.logLevel}"`,
+    );
+  }
+  if (config.metricsToken !== null && config.metricsToken.length < 16) {
+    throw new ConfigError("METRICS_TOKEN must have at least 16 characters");
   }
   if (config.pageDefault > config.pageMax) {
     throw new ConfigError("PAGE_SIZE_DEFAULT must not exceed PAGE_SIZE_MAX");

@@ -1,17 +1,22 @@
 import "reflect-metadata";
 import { ConfigError, loadConfig } from "./config";
+import { createLogger, type Logger } from "./observability";
 import { startServer } from "./server";
+
+// Until the configuration is read, failures are logged at the default level.
+let logger: Logger = createLogger("info");
 
 /** Entry point: read the configuration, start, and stop cleanly on SIGTERM / SIGINT. */
 async function main() {
   const config = loadConfig();
-  const server = await startServer({ config });
+  logger = createLogger(config.logLevel);
+  const server = await startServer({ config, logger });
   const shutdown = (signal: string) => {
-    console.log(`${signal}: closing connections and the database`);
+    logger.info({ signal }, "closing connections and the database");
     server.stop().then(
       () => process.exit(0),
       (err) => {
-        console.error(err);
+        logger.fatal({ err }, "stopping failed");
         process.exit(1);
       },
     );
@@ -21,6 +26,7 @@ async function main() {
 }
 
 main().catch((err) => {
-  console.error(err instanceof ConfigError ? `Configuration error: ${err.message}` : err);
+  if (err instanceof ConfigError) logger.fatal(`Configuration error: ${err.message}`);
+  else logger.fatal({ err }, "start-up failed");
   process.exit(1);
 });

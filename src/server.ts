@@ -14,7 +14,6 @@ import {
   type GraphQLFormattedError,
   type OperationDefinitionNode,
 } from "graphql";
-import { useServer } from "graphql-ws/use/ws";
 import type { DataSource } from "typeorm";
 import { WebSocket, WebSocketServer } from "ws";
 import { createApp } from "./app";
@@ -26,6 +25,8 @@ import { OperationContext, type Context } from "./context";
 import type { JobsReport } from "./jobs/jobs.service";
 import { createLoaders } from "./loaders";
 import { Member } from "./members/member.entity";
+import { Observability, type Logger } from "./observability";
+import { landingPagePlugin } from "./sandbox";
 import { buildAppSchema } from "./schema";
 import { AuthRateLimits, authAttempts } from "./security/auth-limits";
 import { clientIp } from "./security/client-ip";
@@ -75,7 +76,10 @@ export interface RunningServer {
 export interface StartOptions {
   config: Config;
   clock?: Clock;
+  /** The start-up lines; default: info lines of `logger`. */
   log?: (message: string) => void;
+  /** Where the JSON logs go; default: stdout at `config.logLevel`. */
+  logger?: Logger;
 }
 
 /**
@@ -85,8 +89,10 @@ export interface StartOptions {
  */
 export async function startServer(opts: StartOptions): Promise<RunningServer> {
   const { config } = opts;
-  const log = opts.log ?? ((m: string) => console.log(m));
+  const obs = new Observability(config, opts.logger);
+  const log = opts.log ?? ((m: string) => obs.logger.info(m));
   const app = await createApp(config, opts.clock);
+  obs.watch(app);
   const { deps, services, counter } = app;
   const dataSource = deps.dataSource;
   const schema = await buildAppSchema(deps.pubSub);
@@ -127,6 +133,7 @@ export async function startServer(opts: StartOptions): Promise<RunningServer> {
     new OperationContext(viewerId, services, deps, (id) => createLoaders(dataSource, id, cache));
 
   const web = express();
+  obs.mount(web);
   const httpServer = createServer(web);
   // CORS_ORIGINS: the same browser origins on HTTP and on the WebSocket upgrade.
   const origins = new OriginPolicy(config.corsOrigins);
@@ -137,7 +144,7 @@ export async function startServer(opts: StartOptions): Promise<RunningServer> {
     maxPayload: config.wsMaxMessageBytes,
     verifyClient: origins.webSocket(),
   });
-  const wsCleanup = useServer<
+  const wsCleanup = obs.useServer<
     Record<string, unknown>,
     { viewerId?: string; holdsSlot?: boolean; cancelExpiry?: () => void }
   >(
@@ -260,6 +267,8 @@ export async function startServer(opts: StartOptions): Promise<RunningServer> {
     validationRules: limitRules(config),
     plugins: [
       requestLimits,
+      obs.apolloPlugin((context) => (context as HttpContext)[HTTP_REQUEST]),
+      landingPagePlugin(config),
       // Apollo installs cache control by default: a willResolveField hook wrapping every
       // field of every response. Nothing here sets cache hints, so it is pure overhead.
       ApolloServerPluginCacheControlDisabled(),

@@ -165,6 +165,9 @@ async function startServerProcess(
     SIGNUP_MAX_PER_IP: "1000000",
     LOGIN_MAX_PER_IP: "1000000",
     WS_MAX_CONNECTIONS_PER_MEMBER: "1000000",
+    // One JSON log line per request (the production default, `info`) would also cost this
+    // process reading the pipe; the bench measures the API, so warnings only unless asked.
+    LOG_LEVEL: process.env.LOG_LEVEL ?? "warn",
   };
   // The data is seeded into SQLite: the server must read that file, not another engine.
   delete env.DATABASE_URL;

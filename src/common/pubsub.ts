@@ -48,7 +48,24 @@ export interface PubSubHandle {
   pubSub: AppPubSub;
   /** "in-process", or Redis's state for /healthz. */
   health(): Promise<{ kind: "in-process" | "redis"; ok: boolean }>;
+  /** Calls `listener` with the topic of every event this process publishes (for metrics). */
+  onPublish(listener: (topic: keyof Topics) => void): void;
   close(): Promise<void>;
+}
+
+/**
+ * `pubSub` with its `publish` telling `listeners` first. Events that arrive from other
+ * instances through Redis are not publishes of this process and are not told.
+ */
+function announcing(pubSub: AppPubSub, listeners: Set<(topic: keyof Topics) => void>): AppPubSub {
+  const publish = pubSub.publish.bind(pubSub) as (topic: keyof Topics, ...args: unknown[]) => void;
+  return {
+    ...pubSub,
+    publish: ((topic: keyof Topics, ...args: unknown[]) => {
+      for (const listener of listeners) listener(topic);
+      publish(topic, ...args);
+    }) as AppPubSub["publish"],
+  };
 }
 
 /**
@@ -59,10 +76,13 @@ export interface PubSubHandle {
  * the stored notifications with `notificationAdded(after:)`.
  */
 export function createPubSubHandle(redisUrl: string | null): PubSubHandle {
+  const listeners = new Set<(topic: keyof Topics) => void>();
+  const onPublish = (listener: (topic: keyof Topics) => void) => void listeners.add(listener);
   if (!redisUrl) {
     return {
-      pubSub: createAppPubSub(),
+      pubSub: announcing(createAppPubSub(), listeners),
       health: async () => ({ kind: "in-process", ok: true }),
+      onPublish,
       close: async () => {},
     };
   }
@@ -78,7 +98,8 @@ export function createPubSubHandle(redisUrl: string | null): PubSubHandle {
     subscribeClient: failSoft(subscribeClient),
   });
   return {
-    pubSub: createPubSub<Topics>({ eventTarget }),
+    pubSub: announcing(createPubSub<Topics>({ eventTarget }), listeners),
+    onPublish,
     health: async () => {
       try {
         return { kind: "redis", ok: (await publishClient.ping()) === "PONG" };

@@ -1,7 +1,13 @@
 import { mkdirSync } from "node:fs";
 import { dirname } from "node:path";
 import pg from "pg";
-import { DataSource, type Logger, type QueryRunner } from "typeorm";
+import {
+  DataSource,
+  type AfterQueryEvent,
+  type EntitySubscriberInterface,
+  type Logger,
+  type QueryRunner,
+} from "typeorm";
 import { entities } from "./entities";
 import { migrationsFor } from "./migrations";
 
@@ -10,12 +16,52 @@ interface BetterSqlite {
   function(name: string, options: { deterministic: boolean }, fn: (v: unknown) => unknown): void;
 }
 
-/** Counts every SQL statement, so tests can assert that a list costs a constant number. */
-export class QueryCounter implements Logger {
+/** A statement handed to the driver and not yet answered. */
+interface Running {
+  query: string;
+  parameters: unknown;
+  start: number;
+}
+
+/**
+ * Counts every SQL statement, so tests can assert that a list costs a constant number, and
+ * times each one for `onQuery` (the server's query-duration histogram) once it is set.
+ *
+ * TypeORM reports a duration only to `logQuerySlow`, only past `maxQueryExecutionTime`, and
+ * in whole milliseconds of `Date.now()`, while most statements here take well under one. So
+ * the clock starts in `logQuery`, which the drivers call right before the statement (after
+ * PostgreSQL's pool has given a connection), and stops in the `afterQuery` event, which they
+ * broadcast right after the answer or the failure. better-sqlite3 runs the statement
+ * synchronously in between; the time also holds the few microtask turns TypeORM awaits
+ * before it, and on SQLite's one connection a statement run from another turn meanwhile.
+ */
+export class QueryCounter implements Logger, EntitySubscriberInterface {
   count = 0;
-  logQuery(_query: string, _parameters?: unknown[], _runner?: QueryRunner): void {
+  /** Told each statement's duration in seconds and whether it succeeded. */
+  onQuery: ((seconds: number, ok: boolean) => void) | null = null;
+  // Per query runner: statements started and not finished. Usually one; a bounded list,
+  // because a statement TypeORM streams is never announced as finished.
+  private readonly running = new WeakMap<object, Running[]>();
+
+  logQuery(query: string, parameters?: unknown[], runner?: QueryRunner): void {
     this.count++;
+    if (!this.onQuery || !runner) return;
+    let list = this.running.get(runner);
+    if (!list) this.running.set(runner, (list = []));
+    if (list.length >= 1000) list.shift();
+    list.push({ query, parameters, start: performance.now() });
   }
+
+  afterQuery(event: AfterQueryEvent): void {
+    const list = this.running.get(event.queryRunner);
+    if (!list || !this.onQuery) return;
+    // The same text and the same parameters array TypeORM passed to logQuery.
+    const i = list.findIndex((r) => r.query === event.query && r.parameters === event.parameters);
+    if (i < 0) return;
+    const [done] = list.splice(i, 1);
+    this.onQuery((performance.now() - done.start) / 1000, event.success);
+  }
+
   logQueryError(): void {}
   logQuerySlow(): void {}
   logSchemaBuild(): void {}
@@ -82,6 +128,8 @@ export async function openDatabase(
         },
       });
   await dataSource.initialize();
+  // The counter also hears TypeORM's afterQuery event, which ends a statement's timing.
+  dataSource.subscribers.push(counter);
   if (target.databaseUrl) {
     // Instances starting together: an advisory lock lets one migrate while the others wait.
     const runner = dataSource.createQueryRunner();

@@ -100,6 +100,8 @@ export class OriginPolicy {
       callback(null, {
         origin: allowed,
         methods: ["GET", "POST"],
+        // A page on another origin may read the id to quote it in a bug report (logs carry it).
+        exposedHeaders: ["x-request-id"],
         // Browsers may cache a preflight this long (Chromium caps it at 2 hours).
         maxAge: 600,
       });

@@ -44,6 +44,7 @@ export async function startTestServer(
     SQLITE_PATH: sqlitePath,
     JWT_SECRET: "test-secret",
     NODE_ENV: "test",
+    LOG_LEVEL: process.env.TEST_LOG_LEVEL || "silent", // TEST_LOG_LEVEL=debug to read the logs
     // Every test signs up and logs in from 127.0.0.1: the per-address limits
     // (test/abuse.test.ts covers them with small values) would stop the suite.
     SIGNUP_MAX_PER_IP: "1000000",

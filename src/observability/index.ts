@@ -1,0 +1,59 @@
+import type { IncomingMessage } from "node:http";
+import type { ApolloServerPlugin } from "@apollo/server";
+import type { Express } from "express";
+import type { PubSubHandle } from "../common/pubsub";
+import type { Config } from "../config";
+import type { Context } from "../context";
+import type { QueryCounter } from "../db/data-source";
+import { observabilityPlugin } from "./apollo";
+import { metricsHandler, RequestLog } from "./http";
+import { createLogger, type Logger } from "./logger";
+import { Metrics } from "./metrics";
+import { observedUseServer } from "./ws";
+
+export { createLogger, type Logger } from "./logger";
+
+/** Logs and metrics for one running server; see the README's Observability section. */
+export class Observability {
+  readonly logger: Logger;
+  readonly metrics = new Metrics();
+  private readonly requests = new RequestLog();
+  /** graphql-ws's `useServer`, with connections and operations logged and counted. */
+  readonly useServer: ReturnType<typeof observedUseServer>;
+
+  /** `logger` defaults to JSON lines on stdout at `config.logLevel`. */
+  constructor(
+    private readonly config: Config,
+    logger?: Logger,
+  ) {
+    this.logger = logger ?? createLogger(config.logLevel);
+    this.useServer = observedUseServer(this.logger, this.metrics);
+  }
+
+  /**
+   * Mount first on the Express app: the request id and access log for every request, and
+   * GET /metrics. /metrics needs METRICS_TOKEN when one is set; without one it is open
+   * outside production and absent (404) in production, where operation counts that move
+   * in real time would tell a watcher what other members just did.
+   */
+  mount(web: Express): void {
+    web.use(this.requests.middleware(this.logger, this.metrics));
+    if (this.config.metricsToken || !this.config.production) {
+      web.get("/metrics", metricsHandler(this.metrics, this.config.metricsToken));
+    }
+  }
+
+  /** The Apollo plugin; `requestOf` finds the HTTP request behind an operation's context. */
+  apolloPlugin(
+    requestOf: (context: Context) => IncomingMessage | undefined,
+  ): ApolloServerPlugin<Context> {
+    return observabilityPlugin(this.logger, this.metrics, this.requests, requestOf);
+  }
+
+  /** Times the database's statements and counts the pubsub's publishes. */
+  watch(app: { counter: QueryCounter; pubsub: PubSubHandle }): void {
+    app.counter.onQuery = (seconds, ok) =>
+      this.metrics.queryDuration.observe({ outcome: ok ? "ok" : "error" }, seconds);
+    app.pubsub.onPublish((topic) => this.metrics.eventsPublished.inc({ topic }));
+  }
+}
