@@ -211,15 +211,34 @@ export function costError(
   // the whole document with type information (a visible share of a small request's CPU in
   // `npm run bench`). Apollo hands the same DocumentNode for the same query text, so repeats
   // are answered from a small per-document memo.
+  const key = memoKey(operationName, variables);
+  if (key === null) return estimateCost(schema, document, variables, operationName, limits);
   let memo = costMemo.get(document);
   if (!memo) costMemo.set(document, (memo = new Map()));
-  const key = `${operationName ?? ""}\u0000${JSON.stringify(variables ?? {})}`;
   const known = memo.get(key);
   if (known !== undefined) return known;
   const result = estimateCost(schema, document, variables, operationName, limits);
   if (memo.size >= COST_MEMO_PER_DOCUMENT) memo.delete(memo.keys().next().value!);
   memo.set(key, result);
   return result;
+}
+
+/**
+ * The memo key of an operation and its variables, or null to skip the memo: for variables
+ * too big to be worth keeping, or nested too deep to serialise (a hostile body nested
+ * 10,000 levels must get its ordinary answer, not a stack overflow).
+ */
+function memoKey(
+  operationName: string | null | undefined,
+  variables: Record<string, unknown> | null | undefined,
+): string | null {
+  let json: string;
+  try {
+    json = JSON.stringify(variables ?? {});
+  } catch {
+    return null;
+  }
+  return json.length > 1024 ? null : `${operationName ?? ""}\u0000${json}`;
 }
 
 /** Cost results per document (weakly held) and per operation + variables, oldest dropped. */
