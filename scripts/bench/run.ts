@@ -13,6 +13,7 @@ import { randomBytes } from "node:crypto";
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import os from "node:os";
 import { join, resolve } from "node:path";
+import { createServer as createNetServer, type AddressInfo } from "node:net";
 import { createInterface } from "node:readline";
 import { baseline, bigData, inbox, inboxFiltered, waitForIdle } from "./scenarios/http";
 import { idleSockets } from "./scenarios/idle-sockets";
@@ -150,11 +151,12 @@ async function startServerProcess(
   jwtSecret: string,
   cpuProf: string | null,
 ): Promise<ServerProcess> {
+  const port = await freePort();
   const env: NodeJS.ProcessEnv = {
     ...process.env,
     NODE_ENV: "production",
     JWT_SECRET: jwtSecret,
-    PORT: "0",
+    PORT: String(port),
     HOST: "127.0.0.1",
     SQLITE_PATH: sqlitePath,
     JOBS_INTERVAL_SECONDS: "0",
@@ -179,32 +181,52 @@ async function startServerProcess(
     stdio: ["ignore", "pipe", "pipe"],
   });
   const stderrTail: string[] = [];
-  createInterface({ input: child.stderr! }).on("line", (line) => {
-    stderrTail.push(line);
-    if (stderrTail.length > 30) stderrTail.shift();
-  });
+  // Both streams are read (a full pipe would stall the server); the last lines explain a crash.
+  for (const stream of [child.stdout!, child.stderr!]) {
+    createInterface({ input: stream }).on("line", (line) => {
+      stderrTail.push(line);
+      if (stderrTail.length > 30) stderrTail.shift();
+    });
+  }
   const exited = new Promise<number | null>((done) => child.once("exit", (code) => done(code)));
 
-  const port = await new Promise<number>((done, fail) => {
-    const timer = setTimeout(() => fail(new Error("the server did not start within 60 s")), 60_000);
-    createInterface({ input: child.stdout! }).on("line", (line) => {
-      const m = /Apollo Sandbox at http:\/\/[^:/]+:(\d+)\/graphql/.exec(line);
-      if (m) {
-        clearTimeout(timer);
-        done(Number(m[1]));
-      }
-    });
-    void exited.then((code) => {
-      clearTimeout(timer);
-      fail(new Error(`the server exited (${code}) before listening:\n${stderrTail.join("\n")}`));
-    });
-  });
+  // The server logs JSON at LOG_LEVEL (warnings only here), so it is not asked where it
+  // listens: it gets a free port and is polled on /healthz until it answers.
+  const deadline = Date.now() + 60_000;
+  let exitCode: number | null | undefined;
+  void exited.then((code) => (exitCode = code));
+  for (;;) {
+    if (exitCode !== undefined) {
+      throw new Error(
+        `the server exited (${exitCode}) before listening:\n${stderrTail.join("\n")}`,
+      );
+    }
+    if (Date.now() > deadline) throw new Error("the server did not start within 60 s");
+    const up = await fetch(`http://127.0.0.1:${port}/healthz`).then(
+      (res) => res.ok,
+      () => false,
+    );
+    if (up) break;
+    await new Promise((r) => setTimeout(r, 200));
+  }
   return {
     pid: child.pid!,
     url: `http://127.0.0.1:${port}/graphql`,
     wsUrl: `ws://127.0.0.1:${port}/graphql`,
     stop: () => stopProcess(child, exited),
   };
+}
+
+/** A TCP port nothing listens on right now (the OS picks it; closed again at once). */
+function freePort(): Promise<number> {
+  return new Promise((done, fail) => {
+    const probe = createNetServer();
+    probe.once("error", fail);
+    probe.listen(0, "127.0.0.1", () => {
+      const { port } = probe.address() as AddressInfo;
+      probe.close(() => done(port));
+    });
+  });
 }
 
 /** SIGTERM (the server closes sockets and the database), SIGKILL after 20 s. */
