@@ -38,8 +38,6 @@ export function authAttempts(
   const op = getOperationAST(document, operationName);
   const mutationType = schema.getMutationType();
   if (!op || op.operation !== "mutation" || !mutationType) return [];
-  const coerced = getVariableValues(schema, op.variableDefinitions ?? [], variables ?? {});
-  if (coerced.errors) return [];
 
   const fragments = new Map<string, SelectionSetNode>();
   for (const d of document.definitions) {
@@ -65,6 +63,10 @@ export function authAttempts(
     }
   };
   collect(op.selectionSet);
+  // Most mutations are neither: spare them coercing their variables a second time.
+  if (fields.length === 0) return [];
+  const coerced = getVariableValues(schema, op.variableDefinitions ?? [], variables ?? {});
+  if (coerced.errors) return [];
 
   return fields.map((node) => {
     const field = node.name.value as AuthAttempt["field"];

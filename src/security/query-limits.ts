@@ -234,7 +234,12 @@ function memoKey(
 ): string | null {
   let json: string;
   try {
-    json = JSON.stringify(variables ?? {});
+    // Only numbers (`first`) and list lengths (`ids`) move the estimate, never a string's
+    // value: strings are keyed as "", so every sendInvitation shares one entry whatever
+    // member it invites.
+    json = JSON.stringify(variables ?? {}, (_key, value: unknown) =>
+      typeof value === "string" ? "" : value,
+    );
   } catch {
     return null;
   }
