@@ -48,11 +48,20 @@ export interface Page<T> {
 export function mapPage<A, B>(page: Page<A>, fn: (node: A) => B): Page<B> {
   return lazyTotal(
     {
-      edges: page.edges.map((e) => ({ cursor: e.cursor, node: fn(e.node) })),
+      edges: page.edges.map((e) => lazyEdge(() => e.cursor, fn(e.node))),
       pageInfo: page.pageInfo,
     },
     () => page.totalCount,
   );
+}
+
+/** An edge whose cursor is computed on first read (then kept). */
+function lazyEdge<T>(cursorOf: () => string, node: T): { cursor: string; node: T } {
+  let memo: string | undefined;
+  return Object.defineProperty({ node } as { cursor: string; node: T }, "cursor", {
+    get: () => (memo ??= cursorOf()),
+    enumerable: true,
+  });
 }
 
 function lazyTotal<T>(
@@ -166,14 +175,15 @@ export function toPage<R, T>(
 ): Page<T> {
   const hasNextPage = rows.length > size;
   const items = rows.slice(0, size);
-  const edges = items.map((r) => ({ cursor: cursorOf(r), node: nodeOf(r) }));
-  return lazyTotal(
-    {
-      edges,
-      pageInfo: { hasNextPage, endCursor: edges.length ? edges[edges.length - 1].cursor : null },
-    },
-    count,
-  );
+  // Cursors are sealed (an HMAC and an AES-GCM pass each): made only if the client selects
+  // `cursor` or `endCursor`, which most reads of a first page do not.
+  const edges = items.map((r) => lazyEdge(() => cursorOf(r), nodeOf(r)));
+  const last = edges[edges.length - 1];
+  const pageInfo = Object.defineProperty({ hasNextPage } as PageInfo, "endCursor", {
+    get: () => (last ? last.cursor : null),
+    enumerable: true,
+  });
+  return lazyTotal({ edges, pageInfo }, count);
 }
 
 /** The `first` argument every list takes. */
