@@ -50,7 +50,6 @@ const RELATION_KEY = {
   SAME_INDUSTRY: "industryKey",
   SAME_SCHOOL: "schoolKey",
 } as const;
-type RelationKey = (typeof RELATION_KEY)[keyof typeof RELATION_KEY];
 
 /** What `send` reads about the recipient and the pair (`InvitationService.pairState`). */
 export interface PairState extends Recipient {
@@ -323,25 +322,15 @@ export class InvitationService {
       list.where.push(`LOWER(s."name") LIKE LOWER(:pattern) ESCAPE '\\'`);
       list.params.pattern = `%${search.replace(/[\\%_]/g, (c) => "\\" + c)}%`;
     }
-    if (relations.length) {
-      const [viewer] = await query<Record<RelationKey, string | null>>(
-        this.deps.dataSource,
-        `SELECT "employerKey", "industryKey", "schoolKey" FROM "member" WHERE "id" = :viewerId`,
-        { viewerId },
-      );
-      for (const relation of relations) {
-        if (relation === "MUTUAL_CONNECTIONS") {
-          list.where.push(`${MUTUAL_COUNT} > 0`);
-          continue;
-        }
-        const key = RELATION_KEY[relation];
-        // A relation the viewer has no value for holds for nobody.
-        if (!viewer?.[key]) list.where.push("1 = 0");
-        else {
-          list.where.push(`s."${key}" = :${key}`);
-          list.params[key] = viewer[key];
-        }
+    for (const relation of relations) {
+      if (relation === "MUTUAL_CONNECTIONS") {
+        list.where.push(`${MUTUAL_COUNT} > 0`);
+        continue;
       }
+      // The viewer's own key, read in the same statement. A relation the viewer has no value
+      // for holds for nobody: NULL equals nothing.
+      const key = RELATION_KEY[relation];
+      list.where.push(`s."${key}" = (SELECT v."${key}" FROM "member" v WHERE v."id" = :viewerId)`);
     }
     return this.page(list, viewerId, order, first, after);
   }
