@@ -23,13 +23,13 @@ import { cursorParts, encodeCursor } from "../src/common/pagination";
 const DAY_MS = 24 * 60 * 60 * 1000;
 
 /** A cursor as the server (in this process, same secret) seals them. */
-function cursorOf(parts: unknown[]): string {
-  return encodeCursor(parts as (string | number)[]);
+function cursorOf(parts: unknown[], scope?: string): string {
+  return encodeCursor(parts as (string | number)[], scope);
 }
 
 /** The parts of a cursor the server made (its format is known to the tests, opaque to clients). */
-function partsOf(cursor: string): unknown[] {
-  return cursorParts(cursor);
+function partsOf(cursor: string, scope?: string): unknown[] {
+  return cursorParts(cursor, scope);
 }
 
 const servers: TestServer[] = [];
@@ -195,6 +195,29 @@ function wsErrors(o: WsOutcome): WsError[] {
 // ---------------------------------------------------------------------------------------------
 // 1. Notification sequence numbers are never reused.
 
+describe("notification cursors belong to their member", () => {
+  // A notification's seq counts per member: sealed alone, seq 1 would be the same cursor for
+  // everyone, and a second account could map cursors back to numbers and find the gaps that
+  // notifications hidden by a block leave.
+  it("the same position gives each member a different cursor, which only they can use", async () => {
+    const server = await freshServer();
+    const [a, b, c] = [await signUp(server), await signUp(server), await signUp(server)];
+    await inviteOk(server, a, b.id);
+    await inviteOk(server, a, c.id);
+    const [ofB] = (await notificationsOf(server, b)).nodes;
+    const [ofC] = (await notificationsOf(server, c)).nodes;
+    expect(partsOf(ofB.cursor, b.id)).toEqual(partsOf(ofC.cursor, c.id));
+    expect(ofB.cursor).not.toBe(ofC.cursor);
+    const res = await gql(
+      server,
+      `query ($after: String) { notifications(after: $after) { totalCount } }`,
+      { after: ofB.cursor },
+      c.token,
+    );
+    expect(codeOf(res)).toBe("BAD_USER_INPUT");
+  });
+});
+
 describe("notification cursors never repeat", () => {
   it("after a withdrawal the next notification gets a new, later cursor and is delivered live", async () => {
     const server = await freshServer();
@@ -217,8 +240,8 @@ describe("notification cursors never repeat", () => {
       invitation: { id: fromC },
     });
     expect(got.cursor).not.toBe(first.cursor);
-    const [firstSeq] = partsOf(first.cursor) as number[];
-    const [nextSeq] = partsOf(got.cursor) as number[];
+    const [firstSeq] = partsOf(first.cursor, b.id) as number[];
+    const [nextSeq] = partsOf(got.cursor, b.id) as number[];
     expect(nextSeq).toBeGreaterThan(firstSeq);
     await live.expectNone();
 
@@ -235,7 +258,7 @@ describe("notification cursors never repeat", () => {
 
     // Replaying from before the first one leaves the retracted notification out too.
     const fromStart = await subscribe(server, b.token, NOTIFICATION_ADDED, {
-      after: cursorOf([0]),
+      after: cursorOf([0], b.id),
     });
     expect(await fromStart.next()).toMatchObject({ id: got.id, cursor: got.cursor });
     await fromStart.expectNone();
@@ -367,7 +390,7 @@ describe("bad cursors are BAD_USER_INPUT on every list", () => {
 
   describe("notificationAdded(after:) over WebSocket", () => {
     it.each(BAD)("refuses %s with a GraphQL error coded BAD_USER_INPUT", async (_label, parts) => {
-      const o = await wsOnce(server, b.token, NOTIFICATION_ADDED, { after: cursorOf(parts) });
+      const o = await wsOnce(server, b.token, NOTIFICATION_ADDED, { after: cursorOf(parts, b.id) });
       const errors = wsErrors(o);
       expect(errors.length, JSON.stringify(o)).toBeGreaterThan(0);
       expect(errors.map((e) => e.extensions?.code)).toEqual(errors.map(() => "BAD_USER_INPUT"));
@@ -541,7 +564,7 @@ describe("WebSocket errors", () => {
         server,
         b.token,
         `subscription ($after: String) { notificationAdded(after: $after) { kind actor { id name } } }`,
-        { after: cursorOf([0]) },
+        { after: cursorOf([0], b.id) },
       );
     } finally {
       await server.dataSource.query(`ALTER TABLE member_gone RENAME TO member`);
@@ -594,7 +617,7 @@ describe("WebSocket errors", () => {
 
     it("a bad cursor still arrives coded BAD_USER_INPUT, with its message", async () => {
       const a = await signUp(server);
-      const o = await wsOnce(server, a.token, NOTIFICATION_ADDED, { after: cursorOf([1.5]) });
+      const o = await wsOnce(server, a.token, NOTIFICATION_ADDED, { after: cursorOf([1.5], a.id) });
       const errors = wsErrors(o);
       expect(errors).toHaveLength(1);
       expect(errors[0].extensions?.code).toBe("BAD_USER_INPUT");

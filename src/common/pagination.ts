@@ -48,7 +48,12 @@ export interface Page<T> {
 export function mapPage<A, B>(page: Page<A>, fn: (node: A) => B): Page<B> {
   return lazyTotal(
     {
-      edges: page.edges.map((e) => lazyEdge(() => e.cursor, fn(e.node))),
+      edges: page.edges.map((e) => ({
+        node: fn(e.node),
+        get cursor() {
+          return e.cursor;
+        },
+      })),
       pageInfo: page.pageInfo,
     },
     () => page.totalCount,
@@ -88,34 +93,46 @@ export function pageSize(first: number | null | undefined, dflt: number, max: nu
 // encodes, such as a notification's per-member sequence number, whose gaps told a member
 // that notifications existed which a block now hides from them (found by the differential
 // privacy test). The nonce is an HMAC of the content, so one position always gives the same
-// cursor. The key comes from JWT_SECRET (`setCursorSecret` at start): every instance that
-// shares the secret reads the others' cursors.
-let cursorKey = createHash("sha256").update(randomBytes(32)).digest();
+// cursor. A per-member position (a notification's `seq`) is also sealed to its member
+// (`scope`, authenticated with the cursor): otherwise seq 5 would give the same cursor for
+// everyone, and a second account could build a table from cursors back to numbers. The key
+// comes from JWT_SECRET (`setCursorSecret` at start): every instance that shares the secret
+// reads the others' cursors.
+let cursorKey = randomBytes(32);
 
 /** Derives the cursor key from the server's secret; called once at start. */
 export function setCursorSecret(secret: string): void {
   cursorKey = createHash("sha256").update(`invitations-cursor:${secret}`).digest();
 }
 
-/** Encodes a keyset position (sort value + id) as an opaque, sealed cursor. */
-export function encodeCursor(parts: (string | number)[]): string {
+/**
+ * Encodes a keyset position (sort value + id) as an opaque, sealed cursor; with `scope` (a
+ * member id) only `decodeCursor` with the same scope opens it.
+ */
+export function encodeCursor(parts: (string | number)[], scope = ""): string {
   const plain = Buffer.from(JSON.stringify(parts));
-  const nonce = createHmac("sha256", cursorKey).update(plain).digest().subarray(0, 12);
+  const nonce = createHmac("sha256", cursorKey)
+    .update(scope + "\u0000")
+    .update(plain)
+    .digest()
+    .subarray(0, 12);
   const cipher = createCipheriv("aes-256-gcm", cursorKey, nonce);
+  cipher.setAAD(Buffer.from(scope));
   const sealed = Buffer.concat([cipher.update(plain), cipher.final()]);
   return Buffer.concat([nonce, sealed, cipher.getAuthTag()]).toString("base64url");
 }
 
 /** The parts inside a cursor, unchecked (tests look into cursors; clients cannot). */
-export function cursorParts(cursor: string): unknown[] {
-  return JSON.parse(openCursor(cursor)) as unknown[];
+export function cursorParts(cursor: string, scope = ""): unknown[] {
+  return JSON.parse(openCursor(cursor, scope)) as unknown[];
 }
 
 /** The JSON inside a cursor made by `encodeCursor`; throws if it was not made with our key. */
-function openCursor(cursor: string): string {
+function openCursor(cursor: string, scope: string): string {
   const raw = Buffer.from(cursor, "base64url");
   if (raw.length < 12 + 16) throw new Error("too short");
   const decipher = createDecipheriv("aes-256-gcm", cursorKey, raw.subarray(0, 12));
+  decipher.setAAD(Buffer.from(scope));
   decipher.setAuthTag(raw.subarray(raw.length - 16));
   return Buffer.concat([
     decipher.update(raw.subarray(12, raw.length - 16)),
@@ -139,10 +156,11 @@ const MAX_TIME = 8.64e15; // the range of a JavaScript Date
 export function decodeCursor(
   cursor: string | null | undefined,
   kinds: CursorPart[],
+  scope = "",
 ): (string | number)[] | null {
   if (cursor === undefined || cursor === null) return null;
   try {
-    const parts: unknown = JSON.parse(openCursor(cursor));
+    const parts: unknown = JSON.parse(openCursor(cursor, scope));
     if (
       Array.isArray(parts) &&
       parts.length === kinds.length &&

@@ -63,7 +63,8 @@ export class NotificationResolver {
     subscribe: ({ args, context }: SubscribeResolverData<unknown, { after?: string }, Context>) =>
       context.services.notifications.stream(
         requireViewer(context),
-        (decodeCursor(args.after, ["int"])?.[0] as number | undefined) ?? null,
+        (decodeCursor(args.after, ["int"], requireViewer(context))?.[0] as number | undefined) ??
+          null,
       ),
   })
   notificationAdded(

@@ -56,7 +56,7 @@ export class NotificationService {
   async list(viewerId: string, unreadOnly: boolean, first?: number | null, after?: string | null) {
     const { pageDefault, pageMax } = this.deps.config;
     const size = pageSize(first, pageDefault, pageMax);
-    const cursor = decodeCursor(after, ["int"]);
+    const cursor = decodeCursor(after, ["int"], viewerId);
     const base = this.visible(viewerId);
     if (unreadOnly) base.andWhere("n.read = :f", { f: false });
     const counting = base.clone();
@@ -164,5 +164,6 @@ const VISIBLE = `(n."actorId" IS NULL OR ${noBlockBetween(`n."recipientId"`, `n.
 
 /** The opaque cursor of a notification: its per-recipient sequence number. */
 export function cursorOf(n: NotificationRecord): string {
-  return encodeCursor([n.seq]);
+  // Sealed to its recipient: `seq` counts per member (see encodeCursor).
+  return encodeCursor([n.seq], n.recipientId);
 }

@@ -47,7 +47,7 @@ export class Notification implements Node {
 
   @Field({
     description:
-      "Opaque cursor, strictly increasing per recipient; resume with notificationAdded(after:).",
+      "Opaque cursor of this notification's place in its recipient's list, valid for that recipient only: notificationAdded(after:) with it delivers exactly the later ones.",
   })
   cursor: string;
 
