@@ -8,12 +8,7 @@ import { ApolloServerPluginCacheControlDisabled } from "@apollo/server/plugin/di
 import { ApolloServerPluginDrainHttpServer } from "@apollo/server/plugin/drainHttpServer";
 import { expressMiddleware } from "@as-integrations/express5";
 import express, { type ErrorRequestHandler } from "express";
-import {
-  GraphQLError,
-  Kind,
-  type GraphQLFormattedError,
-  type OperationDefinitionNode,
-} from "graphql";
+import { getOperationAST, GraphQLError, type GraphQLFormattedError } from "graphql";
 import type { DataSource } from "typeorm";
 import { WebSocket, WebSocketServer } from "ws";
 import { createApp } from "./app";
@@ -26,6 +21,7 @@ import type { JobsReport } from "./jobs/jobs.service";
 import { createLoaders } from "./loaders";
 import { Member } from "./members/member.entity";
 import { Observability, type Logger } from "./observability";
+import { rootFieldOf } from "./observability/labels";
 import { landingPagePlugin } from "./sandbox";
 import { buildAppSchema } from "./schema";
 import { AuthRateLimits, authAttempts } from "./security/auth-limits";
@@ -213,7 +209,7 @@ export async function startServer(opts: StartOptions): Promise<RunningServer> {
       },
       onError: (_ctx, _id, _payload, errors) => errors.map((e) => formatWsError(e)),
       onOperation: (ctx, _id, _payload, args) => {
-        const field = rootField(args.document, args.operationName);
+        const field = rootFieldOf(getOperationAST(args.document, args.operationName));
         // graphql-ws starts iterating right after this hook; tell listeners on the next turn.
         const { document } = args;
         setImmediate(() =>
@@ -418,17 +414,6 @@ function withoutHttp(formatted: GraphQLFormattedError): GraphQLFormattedError {
 function deploymentId(config: Config): string {
   const data = config.databaseUrl ?? resolve(config.sqlitePath);
   return createHash("sha256").update(data).digest("base64url").slice(0, 16);
-}
-
-/** The root field of the operation a subscription runs (for the "subscribed" event). */
-function rootField(document: { definitions: readonly unknown[] }, operationName?: string | null) {
-  const op = document.definitions.find(
-    (d): d is OperationDefinitionNode =>
-      (d as { kind: string }).kind === Kind.OPERATION_DEFINITION &&
-      (!operationName || (d as OperationDefinitionNode).name?.value === operationName),
-  );
-  const sel = op?.selectionSet.selections[0];
-  return sel && sel.kind === Kind.FIELD ? sel.name.value : undefined;
 }
 
 /**

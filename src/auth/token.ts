@@ -31,11 +31,6 @@ export interface TokenClaims {
   expiresAt: number | null;
 }
 
-/** Returns the member id of a valid token, or null for anything else (bad, expired, forged). */
-export function verifyToken(token: string, secret: string): string | null {
-  return check(token, secret)?.sub ?? null;
-}
-
 /** The claims of a valid token, or null for anything else (bad, expired, forged). */
 export function verifyTokenClaims(token: string, secret: string): TokenClaims | null {
   const claims = check(token, secret);

@@ -35,7 +35,7 @@ export function toBool(value: unknown): boolean {
   return value === true || value === 1 || value === "1";
 }
 
-/** COUNT(*) and other integers: a number (node-postgres gives bigints as strings). */
+/** COUNT(*) and other integer results as a number; a missing value (no row) is 0. */
 export function toInt(value: unknown): number {
   return Number(value ?? 0);
 }
