@@ -1,6 +1,6 @@
 import { createHash } from "node:crypto";
 import { EventEmitter } from "node:events";
-import { createServer, type IncomingMessage } from "node:http";
+import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
 import { resolve } from "node:path";
 import { ApolloServer, type ApolloServerPlugin, type GraphQLRequestListener } from "@apollo/server";
@@ -37,6 +37,7 @@ import {
   verifyUtf8,
 } from "./security/request-body";
 import { serveClient } from "./web/client";
+import { graphqlFastPath } from "./web/fast-graphql";
 import { OriginPolicy } from "./web/origins";
 
 /**
@@ -56,6 +57,8 @@ export interface RunningServer {
   dataSource: DataSource;
   /** SQL statements run so far (tests diff it around a request to catch N+1 queries). */
   queryCount(): number;
+  /** Requests the GraphQL fast path answered so far (tests check which path served one). */
+  fastPathCount(): number;
   /**
    * Emits "subscribed" `{ memberId, field, document }` once a subscription listens on the
    * server (`document`: the parsed document it runs, shared by subscriptions of the same text),
@@ -129,8 +132,19 @@ export async function startServer(opts: StartOptions): Promise<RunningServer> {
     new OperationContext(viewerId, services, deps, (id) => createLoaders(dataSource, id, cache));
 
   const web = express();
+  // No ETag on GraphQL answers (a POST is not cached; the hash cost CPU on every request) and
+  // no X-Powered-By (it only tells a scanner what runs here).
+  web.set("etag", false);
+  web.disable("x-powered-by");
   obs.mount(web);
-  const httpServer = createServer(web);
+  // POST /graphql from servers and tools skips Express (web/fast-graphql.ts); set once Apollo
+  // has started.
+  let fastPath: ((req: IncomingMessage, res: ServerResponse) => boolean) | null = null;
+  let fastServed = 0;
+  const httpServer = createServer((req, res) => {
+    if (fastPath?.(req, res)) fastServed++;
+    else web(req, res);
+  });
   // CORS_ORIGINS: the same browser origins on HTTP and on the WebSocket upgrade.
   const origins = new OriginPolicy(config.corsOrigins);
   // ws closes a socket whose message is over maxPayload with 1009 (Message Too Big).
@@ -142,7 +156,7 @@ export async function startServer(opts: StartOptions): Promise<RunningServer> {
   });
   const wsCleanup = obs.useServer<
     Record<string, unknown>,
-    { viewerId?: string; holdsSlot?: boolean; cancelExpiry?: () => void }
+    { viewerId?: string; holdsSlot?: boolean; cancelExpiry?: () => void; ip?: string }
   >(
     {
       schema,
@@ -165,6 +179,10 @@ export async function startServer(opts: StartOptions): Promise<RunningServer> {
         }
         ctx.extra.holdsSlot = true;
         ctx.extra.viewerId = member.id;
+        // The upgrade request (headers, raw headers, socket references: a few KB) would live
+        // as long as the socket, for the one thing read from it later: the client's address.
+        ctx.extra.ip = ipOf(ctx.extra.request);
+        Reflect.deleteProperty(ctx.extra, "request");
         // The socket lives no longer than its token: 4403 when it expires, as for a bad one.
         if (member.expiresAt !== null) {
           ctx.extra.cancelExpiry = atExpiry(member.expiresAt, () =>
@@ -197,7 +215,7 @@ export async function startServer(opts: StartOptions): Promise<RunningServer> {
         if (tooCostly) return [tooCostly];
         const attempts = authAttempts(schema, document, operationName, variables);
         if (attempts.length > 0) {
-          const refused = await authLimits.check(ipOf(ctx.extra.request), attempts);
+          const refused = await authLimits.check(ctx.extra.ip ?? "unknown", attempts);
           if (refused) return [refused];
         }
         return { schema, document, operationName, variableValues: variables };
@@ -282,6 +300,24 @@ export async function startServer(opts: StartOptions): Promise<RunningServer> {
   });
   await apollo.start();
 
+  /** The context of an HTTP request: its viewer (401 for a bad token) and the request. */
+  const httpContext = async (req: IncomingMessage): Promise<Context> => {
+    const header = req.headers.authorization;
+    let viewerId: string | null = null;
+    if (header) {
+      const token = bearerToken(header);
+      viewerId = (token ? await memberFromToken(token) : null)?.id ?? null;
+      if (!viewerId) {
+        throw new GraphQLError("The token is invalid or expired.", {
+          extensions: { code: ErrorCode.UNAUTHENTICATED, http: { status: 401 } },
+        });
+      }
+    }
+    const context: HttpContext = contextFor(viewerId, true);
+    context[HTTP_REQUEST] = req;
+    return context;
+  };
+
   let stopping: Promise<void> | null = null;
   web.get("/healthz", async (_req, res) => {
     if (stopping) {
@@ -312,25 +348,15 @@ export async function startServer(opts: StartOptions): Promise<RunningServer> {
         res.status(400).json({ errors: [unstorableError().toJSON()] });
       } else next();
     },
-    expressMiddleware(apollo, {
-      context: async ({ req }) => {
-        const header = req.headers.authorization;
-        let viewerId: string | null = null;
-        if (header) {
-          const token = bearerToken(header);
-          viewerId = (token ? await memberFromToken(token) : null)?.id ?? null;
-          if (!viewerId) {
-            throw new GraphQLError("The token is invalid or expired.", {
-              extensions: { code: ErrorCode.UNAUTHENTICATED, http: { status: 401 } },
-            });
-          }
-        }
-        const context: HttpContext = contextFor(viewerId, true);
-        context[HTTP_REQUEST] = req;
-        return context;
-      },
-    }),
+    expressMiddleware(apollo, { context: ({ req }) => httpContext(req) }),
   );
+  fastPath = graphqlFastPath({
+    apollo,
+    bodyLimit: config.bodyLimit,
+    context: httpContext,
+    track: obs.track,
+    onError: (error) => obs.logger.error({ err: error }, "GraphQL fast path failed"),
+  });
   web.use("/graphql", bodyErrors(config.bodyLimit));
   // The example browser client (web/), built by `npm run build`.
   web.use("/app", serveClient(config.appDir));
@@ -354,6 +380,7 @@ export async function startServer(opts: StartOptions): Promise<RunningServer> {
     dataSource,
     events,
     queryCount: () => counter.count,
+    fastPathCount: () => fastServed,
     runJobs: () => services.jobs.runOnce(),
     stop() {
       stopping ??= (async () => {

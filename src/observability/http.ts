@@ -1,5 +1,5 @@
 import { createHash, timingSafeEqual } from "node:crypto";
-import type { IncomingMessage } from "node:http";
+import type { IncomingMessage, ServerResponse } from "node:http";
 import type { RequestHandler } from "express";
 import type { Logger } from "./logger";
 import { msSince, requestIdFrom } from "./labels";
@@ -43,11 +43,22 @@ export class RequestLog {
    * call them every few seconds.
    */
   middleware(logger: Logger, metrics: Metrics): RequestHandler {
+    const track = this.tracker(logger, metrics);
     return (req, res, next) => {
-      const start = performance.now();
       // Taken now: routers mounted on a path strip it from req.url while they handle the
       // request. Never the query string: a GET's `variables` could carry a password.
-      const path = req.path;
+      track(req, res, req.path);
+      next();
+    };
+  }
+
+  /** The same for a request served without Express (the GraphQL fast path), given its path. */
+  tracker(
+    logger: Logger,
+    metrics: Metrics,
+  ): (req: IncomingMessage, res: ServerResponse, path: string) => void {
+    return (req, res, path) => {
+      const start = performance.now();
       const state: RequestState = { id: requestIdFrom(req.headers["x-request-id"]) };
       this.states.set(req, state);
       res.setHeader("x-request-id", state.id);
@@ -71,7 +82,6 @@ export class RequestLog {
           "request completed",
         );
       });
-      next();
     };
   }
 }
@@ -108,6 +118,6 @@ function routeOf(path: string): string {
   return "other";
 }
 
-function methodOf(method: string): string {
-  return ["GET", "POST", "OPTIONS", "HEAD"].includes(method) ? method : "other";
+function methodOf(method: string | undefined): string {
+  return method && ["GET", "POST", "OPTIONS", "HEAD"].includes(method) ? method : "other";
 }

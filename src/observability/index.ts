@@ -1,4 +1,4 @@
-import type { IncomingMessage } from "node:http";
+import type { IncomingMessage, ServerResponse } from "node:http";
 import type { ApolloServerPlugin } from "@apollo/server";
 import type { Express } from "express";
 import type { PubSubHandle } from "../common/pubsub";
@@ -20,6 +20,8 @@ export class Observability {
   private readonly requests = new RequestLog();
   /** graphql-ws's `useServer`, with connections and operations logged and counted. */
   readonly useServer: ReturnType<typeof observedUseServer>;
+  /** Request id, access log and metrics for a request served without Express. */
+  readonly track: (req: IncomingMessage, res: ServerResponse, path: string) => void;
 
   /** `logger` defaults to JSON lines on stdout at `config.logLevel`. */
   constructor(
@@ -28,6 +30,7 @@ export class Observability {
   ) {
     this.logger = logger ?? createLogger(config.logLevel);
     this.useServer = observedUseServer(this.logger, this.metrics);
+    this.track = this.requests.tracker(this.logger, this.metrics);
   }
 
   /**
