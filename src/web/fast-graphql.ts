@@ -42,8 +42,9 @@ export function graphqlFastPath<C extends BaseContext>(
     readBody(req, Number(req.headers["content-length"])).then(
       (bytes) => {
         if (bytes) void answer(opts, req, res, bytes);
+        else res.destroy();
       },
-      () => req.destroy(),
+      () => res.destroy(),
     );
     return true;
   };
@@ -62,7 +63,7 @@ function qualifies(req: IncomingMessage, limit: number): boolean {
   return length !== undefined && /^\d+$/.test(length) && +length > 0 && +length <= limit;
 }
 
-/** The body's bytes, or null if the client went away before sending them all. */
+/** The body's bytes, or null if the client went away before sending them all (nobody to answer). */
 function readBody(req: IncomingMessage, length: number): Promise<Buffer | null> {
   return new Promise((resolve, reject) => {
     const chunks: Buffer[] = [];
