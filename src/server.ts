@@ -213,7 +213,8 @@ export async function startServer(opts: StartOptions): Promise<RunningServer> {
         const { operationName, variables } = payload;
         const tooCostly = costError(schema, document, variables, operationName, config);
         if (tooCostly) return [tooCostly];
-        const attempts = authAttempts(schema, document, operationName, variables);
+        const operation = getOperationAST(document, operationName);
+        const attempts = authAttempts(schema, document, operation, variables);
         if (attempts.length > 0) {
           const refused = await authLimits.check(ctx.extra.ip ?? "unknown", attempts);
           if (refused) return [refused];
@@ -257,7 +258,7 @@ export async function startServer(opts: StartOptions): Promise<RunningServer> {
       const { operationName, variables } = request;
       const tooCostly = costError(schema, document, variables, operationName, config);
       if (tooCostly) throw tooCostly;
-      const attempts = authAttempts(schema, document, operationName, variables);
+      const attempts = authAttempts(schema, document, operation, variables);
       if (attempts.length > 0) {
         const req = (contextValue as HttpContext)[HTTP_REQUEST];
         const refused = await authLimits.check(req ? ipOf(req) : "unknown", attempts);
@@ -357,7 +358,7 @@ export async function startServer(opts: StartOptions): Promise<RunningServer> {
     track: obs.track,
     onError: (error) => obs.logger.error({ err: error }, "GraphQL fast path failed"),
   });
-  web.use("/graphql", bodyErrors(config.bodyLimit));
+  web.use("/graphql", bodyErrors(config.bodyLimit, obs.logger));
   // The example browser client (web/), built by `npm run build`.
   web.use("/app", serveClient(config.appDir));
 
@@ -401,12 +402,12 @@ export async function startServer(opts: StartOptions): Promise<RunningServer> {
  * shows a stack trace outside production): 413 for a body over `bodyLimit`, 400 for JSON that
  * does not parse, 415 for an unsupported encoding or charset.
  */
-function bodyErrors(bodyLimit: string): ErrorRequestHandler {
+function bodyErrors(bodyLimit: string, logger: Logger): ErrorRequestHandler {
   return (err, _req, res, next) => {
     if (res.headersSent) return next(err);
     const status = Number((err as { status?: unknown }).status);
     if (!(status >= 400 && status < 500)) {
-      console.error(err);
+      logger.error({ err }, "request failed");
       res.status(500).json({
         errors: [
           { message: "Internal server error", extensions: { code: "INTERNAL_SERVER_ERROR" } },

@@ -60,6 +60,8 @@ export function observedUseServer(logger: Logger, metrics: Metrics) {
       const op = connection.operations.get(opId);
       if (!op) return;
       connection.operations.delete(opId);
+      // One reading of the clock for the log line and the histogram alike.
+      const durationMs = msSince(op.start);
       const common = {
         connId: connection.id,
         opId,
@@ -68,13 +70,13 @@ export function observedUseServer(logger: Logger, metrics: Metrics) {
         type: op.type,
         outcome: op.outcome,
         memberId: memberOf(ctx),
-        durationMs: msSince(op.start),
+        durationMs,
       };
       if (op.listening) {
         metrics.activeSubscriptions.dec({ operation: op.field });
         logger.info({ ...common, delivered: op.delivered }, "subscription completed");
       } else {
-        metrics.operation(op.field, op.type, op.outcome, (performance.now() - op.start) / 1000);
+        metrics.operation(op.field, op.type, op.outcome, durationMs / 1000);
         logger.info(common, "operation completed");
       }
     };
@@ -138,7 +140,8 @@ export function observedUseServer(logger: Logger, metrics: Metrics) {
           if (op.type === "subscription" && Symbol.asyncIterator in stream) {
             op.listening = true;
             metrics.activeSubscriptions.inc({ operation: op.field });
-            metrics.operation(op.field, op.type, "ok", (performance.now() - op.start) / 1000);
+            const durationMs = msSince(op.start);
+            metrics.operation(op.field, op.type, "ok", durationMs / 1000);
             logger.info(
               {
                 connId: connectionOf(ctx).id,
@@ -146,7 +149,7 @@ export function observedUseServer(logger: Logger, metrics: Metrics) {
                 operation: op.name,
                 field: op.field,
                 memberId: memberOf(ctx),
-                durationMs: msSince(op.start),
+                durationMs,
               },
               "subscription started",
             );

@@ -3,12 +3,12 @@ import { HeaderMap } from "@apollo/server";
 import {
   GraphQLError,
   getArgumentValues,
-  getOperationAST,
   getVariableValues,
   Kind,
   type DocumentNode,
   type FieldNode,
   type GraphQLSchema,
+  type OperationDefinitionNode,
   type SelectionSetNode,
 } from "graphql";
 import { normalizeEmail } from "../auth/auth.service";
@@ -32,10 +32,9 @@ const AUTH_FIELDS = new Set(["logIn", "signUp"]);
 export function authAttempts(
   schema: GraphQLSchema,
   document: DocumentNode,
-  operationName: string | null | undefined,
+  op: OperationDefinitionNode | null | undefined,
   variables: Record<string, unknown> | null | undefined,
 ): AuthAttempt[] {
-  const op = getOperationAST(document, operationName);
   const mutationType = schema.getMutationType();
   if (!op || op.operation !== "mutation" || !mutationType) return [];
 
