@@ -4,6 +4,7 @@
  * chunked stream (which the fast path leaves to Express). Both answers must be the same:
  * status, body and headers.
  */
+import { connect } from "node:net";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { signUp, type TestMember } from "./helpers/http";
 import { startTestServer, type TestServer } from "./helpers/server";
@@ -207,5 +208,49 @@ describe("what the fast path leaves to Express", () => {
     const big = query("{ viewer { id } }", { pad: "x".repeat(200 * 1024) });
     expect(await send(server.url, { "content-type": "application/json" }, big)).toBe(413);
     expect(server.fastPathCount()).toBe(before);
+  });
+});
+
+describe("the fast path on a raw socket", () => {
+  /** Writes `data` on a new TCP connection; resolves with all it received once it closes. */
+  function raw(data: string[], closeAfterWrite = false): Promise<string> {
+    const { port } = new URL(server.url);
+    return new Promise((resolve, reject) => {
+      const socket = connect(Number(port), "127.0.0.1", () => {
+        for (const chunk of data) socket.write(chunk);
+        if (closeAfterWrite) socket.end();
+      });
+      let received = "";
+      socket.setEncoding("utf8");
+      socket.on("data", (chunk: string) => (received += chunk));
+      socket.on("close", () => resolve(received));
+      socket.on("error", reject);
+      socket.setTimeout(5_000, () => socket.destroy(new Error("no answer in 5 s")));
+    });
+  }
+  const request = (body: string, close = false) =>
+    `POST /graphql HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n` +
+    `Content-Length: ${Buffer.byteLength(body)}\r\n${close ? "Connection: close\r\n" : ""}\r\n${body}`;
+
+  it("answers pipelined requests on one connection in order", async () => {
+    const before = server.fastPathCount();
+    const answer = await raw([
+      request(query("{ a: viewer { id } }")),
+      request(query("{ b: viewer { id } }"), true),
+    ]);
+    expect(answer.indexOf('"a":null')).toBeGreaterThan(0);
+    expect(answer.indexOf('"b":null')).toBeGreaterThan(answer.indexOf('"a":null'));
+    expect(server.fastPathCount()).toBe(before + 2);
+  });
+
+  it("a body cut short: no GraphQL answer, no crash, and the server goes on", async () => {
+    const body = query("{ viewer { id } }");
+    const head = request(body).slice(0, -10);
+    // node's HTTP parser answers an incomplete body itself (400), on either path.
+    const answer = await raw([head], true);
+    expect(answer === "" || answer.startsWith("HTTP/1.1 400 ")).toBe(true);
+    expect(answer).not.toContain("{");
+    const a = await bothWays(query("{ viewer { id } }"));
+    expect(a.status).toBe(200);
   });
 });

@@ -5,6 +5,7 @@
 import type { EventEmitter } from "node:events";
 import autocannon from "autocannon";
 import type { BenchContext, Scenario, ScenarioResult } from "../types";
+import { readCpuSeconds } from "./common";
 
 const BASELINE = "query Baseline { viewer { id } }";
 const PAGE_FIELDS = "edges { node { id sender { name headline mutualConnectionsCount degree } } }";
@@ -132,6 +133,12 @@ interface LoadStats {
   timeouts: number;
   /** Of `errors`: answers that were not 2xx or carried GraphQL errors. */
   badAnswers: number;
+  /**
+   * Server CPU time (user + system) in the window per answer, ms; null where /proc is missing.
+   * Steadier than req/s on a shared machine: it does not depend on the load generator's share
+   * of the cores.
+   */
+  cpuMsPerRequest: number | null;
 }
 
 /**
@@ -165,6 +172,15 @@ async function measureLoad(
   let rampMs: number | null = null;
   let windowStart: number | null = null;
   let windowEnd: number | null = null;
+  let cpuAtStart: number | null = null;
+  let cpuAtEnd: number | null = null;
+  const cpuNow = () => {
+    try {
+      return readCpuSeconds(ctx.serverPid);
+    } catch {
+      return null;
+    }
+  };
   const start = performance.now();
   const now = () => performance.now() - start;
 
@@ -195,8 +211,10 @@ async function measureLoad(
   const openWindow = () => {
     if (windowStart !== null) return;
     windowStart = now();
+    cpuAtStart = cpuNow();
     setTimeout(() => {
       windowEnd = now();
+      cpuAtEnd = cpuNow();
       instance.stop();
     }, durationMs);
   };
@@ -258,6 +276,10 @@ async function measureLoad(
     errors: result.errors + bad,
     timeouts: result.timeouts,
     badAnswers: bad,
+    cpuMsPerRequest:
+      cpuAtStart !== null && cpuAtEnd !== null && answeredInWindow > 0
+        ? ((cpuAtEnd - cpuAtStart) * 1000) / answeredInWindow
+        : null,
   };
 }
 
@@ -285,6 +307,9 @@ export async function runHttpLoad(ctx: BenchContext, load: HttpLoad): Promise<Sc
   if (stats.latencies.length < 200) notes.samples = stats.latencies.length;
   if (stats.timeouts) notes.timeouts = stats.timeouts;
   if (stats.badAnswers) notes.badAnswers = stats.badAnswers;
+  if (stats.cpuMsPerRequest !== null) {
+    notes.serverCpuMsPerRequest = Math.round(stats.cpuMsPerRequest * 1000) / 1000;
+  }
   return {
     scenario: load.name,
     requests: stats.requests,
