@@ -43,8 +43,8 @@ interface SqliteHandle {
  * would collide, so transactions run one at a time in the process; `BEGIN IMMEDIATE` takes
  * the file's write lock up front, so another process's commit (a second server, `npm run
  * jobs`) makes it wait for `busy_timeout` instead of failing a read-then-write transaction
- * with SQLITE_BUSY_SNAPSHOT. Group commit: the transactions that queued up while one ran
- * share the next commit, each inside its own savepoint. A COMMIT writes every page the
+ * with SQLITE_BUSY_SNAPSHOT. Group commit: the transactions queued in one turn of the event
+ * loop share one commit, each inside its own savepoint. A COMMIT writes every page the
  * transaction changed to the WAL, and was the costliest statement of a send or a decline
  * (about 170 of a mutation's 300 us of SQLite, measured), while the pages a group changes
  * (index leaves, the tables' last pages) are mostly the same ones. Each caller still hears
@@ -59,7 +59,6 @@ interface SqliteHandle {
  * from the start, so the rules see the winner's commit and answer as they would in sequence.
  */
 export class WriteQueue {
-  private tail: Promise<unknown> = Promise.resolve();
   private readonly postgres: boolean;
 
   constructor(
@@ -69,7 +68,10 @@ export class WriteQueue {
     this.postgres = dataSource.options.type === "postgres";
   }
 
-  /** Runs `work` in its own transaction; `events` it records are published after commit. */
+  /**
+   * Runs `work` in its own transaction (on SQLite, its own savepoint of a group's transaction);
+   * the `events` it records are published after the commit.
+   */
   async transaction<T>(work: Work<T>): Promise<T> {
     const { result, events } = this.postgres ? await this.retried(work) : await this.queued(work);
     this.publish(events);
