@@ -31,6 +31,9 @@ import { allRules, costError, limitRules, parseOptions } from "./security/query-
 import { MemoryRateLimiter, RedisRateLimiter, type RateLimiter } from "./security/rate-limiter";
 import { atExpiry, CloseCode, MemberSockets, tooManyOperations } from "./security/ws-limits";
 import {
+  badRequestBody,
+  BODY_NOT_JSON,
+  INTERNAL_ERROR_BODY,
   requestHasUnstorable,
   subscriptionOverHttpError,
   unstorableError,
@@ -408,11 +411,7 @@ function bodyErrors(bodyLimit: string, logger: Logger): ErrorRequestHandler {
     const status = Number((err as { status?: unknown }).status);
     if (!(status >= 400 && status < 500)) {
       logger.error({ err }, "request failed");
-      res.status(500).json({
-        errors: [
-          { message: "Internal server error", extensions: { code: "INTERNAL_SERVER_ERROR" } },
-        ],
-      });
+      res.status(500).json(INTERNAL_ERROR_BODY);
       return;
     }
     const type = (err as { type?: string }).type;
@@ -420,11 +419,11 @@ function bodyErrors(bodyLimit: string, logger: Logger): ErrorRequestHandler {
       status === 413
         ? `The request body is larger than ${bodyLimit}.`
         : type === "entity.parse.failed"
-          ? "The request body is not valid JSON."
+          ? BODY_NOT_JSON
           : (err as { expose?: boolean }).expose
             ? String((err as Error).message)
             : "Bad request.";
-    res.status(status).json({ errors: [{ message, extensions: { code: "BAD_REQUEST" } }] });
+    res.status(status).json(badRequestBody(message));
   };
 }
 

@@ -40,13 +40,27 @@ export function unstorableError(): GraphQLError {
   );
 }
 
+/** What a request body that is not UTF-8, or not JSON, is answered (400), on either path. */
+export const BODY_NOT_UTF8 = "The request body is not valid UTF-8.";
+export const BODY_NOT_JSON = "The request body is not valid JSON.";
+
+/** The JSON body of a 400 for a request body refused before GraphQL. */
+export function badRequestBody(message: string) {
+  return { errors: [{ message, extensions: { code: "BAD_REQUEST" } }] };
+}
+
+/** The JSON body of a 500: nothing about the failure itself. */
+export const INTERNAL_ERROR_BODY = {
+  errors: [{ message: "Internal server error", extensions: { code: "INTERNAL_SERVER_ERROR" } }],
+};
+
 /**
  * `express.json`'s `verify`: bytes that are not UTF-8 are refused (400), not decoded
  * leniently into U+FFFD and stored altered.
  */
 export function verifyUtf8(_req: IncomingMessage, _res: unknown, body: Buffer): void {
   if (!isUtf8(body)) {
-    throw Object.assign(new Error("The request body is not valid UTF-8."), {
+    throw Object.assign(new Error(BODY_NOT_UTF8), {
       status: 400,
       type: "encoding.invalid",
       expose: true,

@@ -1,7 +1,14 @@
 import { isUtf8 } from "node:buffer";
 import type { IncomingMessage, ServerResponse } from "node:http";
 import { HeaderMap, type ApolloServer, type BaseContext } from "@apollo/server";
-import { requestHasUnstorable, unstorableError } from "../security/request-body";
+import {
+  BODY_NOT_JSON,
+  BODY_NOT_UTF8,
+  badRequestBody,
+  INTERNAL_ERROR_BODY,
+  requestHasUnstorable,
+  unstorableError,
+} from "../security/request-body";
 
 /**
  * The fast path for the common GraphQL request: `POST /graphql` from a server or a tool (no
@@ -86,7 +93,7 @@ async function answer<C extends BaseContext>(
 ): Promise<void> {
   try {
     // body-parser's answers: 400 for bytes that are not UTF-8 (our `verify`) or not JSON.
-    if (!isUtf8(bytes)) return badRequest(res, "The request body is not valid UTF-8.");
+    if (!isUtf8(bytes)) return send(res, 400, badRequestBody(BODY_NOT_UTF8));
     let text = bytes.toString("utf8");
     // iconv-lite drops a byte order mark before body-parser parses.
     if (text.charCodeAt(0) === 0xfeff) text = text.slice(1);
@@ -98,12 +105,10 @@ async function answer<C extends BaseContext>(
       if (first !== "{" && first !== "[") throw new SyntaxError("not strict JSON");
       body = JSON.parse(text);
     } catch {
-      return badRequest(res, "The request body is not valid JSON.");
+      return send(res, 400, badRequestBody(BODY_NOT_JSON));
     }
     if (requestHasUnstorable(body)) {
-      return send(res, 400, "application/json; charset=utf-8", {
-        errors: [unstorableError().toJSON()],
-      });
+      return send(res, 400, { errors: [unstorableError().toJSON()] });
     }
     const headers = new HeaderMap();
     for (const [key, value] of Object.entries(req.headers)) {
@@ -128,22 +133,15 @@ async function answer<C extends BaseContext>(
       res.destroy();
       return;
     }
-    send(res, 500, "application/json; charset=utf-8", {
-      errors: [{ message: "Internal server error", extensions: { code: "INTERNAL_SERVER_ERROR" } }],
-    });
+    send(res, 500, INTERNAL_ERROR_BODY);
   }
 }
 
-function badRequest(res: ServerResponse, message: string): void {
-  send(res, 400, "application/json; charset=utf-8", {
-    errors: [{ message, extensions: { code: "BAD_REQUEST" } }],
-  });
-}
-
-function send(res: ServerResponse, status: number, type: string, body: unknown): void {
+/** A JSON answer, as Express's `res.json` sends it. */
+function send(res: ServerResponse, status: number, body: unknown): void {
   const text = JSON.stringify(body);
   res.statusCode = status;
-  res.setHeader("Content-Type", type);
+  res.setHeader("Content-Type", "application/json; charset=utf-8");
   res.setHeader("Content-Length", Buffer.byteLength(text));
   res.end(text);
 }
