@@ -4,6 +4,7 @@ import type { Deps } from "./common/deps";
 import { createPubSubHandle, publishAll, type PubSubHandle } from "./common/pubsub";
 import type { Config } from "./config";
 import { openDatabase, QueryCounter } from "./db/data-source";
+import { DataVersions } from "./db/changes";
 import { WriteQueue } from "./db/write-queue";
 import { createServices, type Services } from "./services";
 
@@ -26,7 +27,11 @@ export async function createApp(config: Config, clock: Clock = systemClock): Pro
     config,
     dataSource,
     // The outbox rule: events go out only after their transaction committed.
-    queue: new WriteQueue(dataSource, (events) => publishAll(pubsub.pubSub, events)),
+    queue: new WriteQueue(
+      dataSource,
+      (events) => publishAll(pubsub.pubSub, events),
+      DataVersions.forDataSource(dataSource),
+    ),
     pubSub: pubsub.pubSub,
     clock,
   };

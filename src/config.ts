@@ -15,6 +15,11 @@ export interface Config {
   databaseUrl: string | null;
   /** Connections in the PostgreSQL pool. */
   databasePoolSize: number;
+  /**
+   * Memory for repeated query answers (web/response-cache.ts), in bytes; 0 turns it off. SQLite
+   * only: with PostgreSQL other instances write where this one cannot see, so it is off there.
+   */
+  responseCacheBytes: number;
   /** `redis://...`: the pubsub crosses instances through Redis instead of staying in-process. */
   redisUrl: string | null;
   /** Least severe level logged (JSON lines on stdout); `silent` logs nothing. */
@@ -106,6 +111,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     sqlitePath,
     databaseUrl: env.DATABASE_URL || null,
     databasePoolSize: int(env, "DATABASE_POOL_SIZE", 10, 1, 1000),
+    responseCacheBytes: int(env, "RESPONSE_CACHE_MB", 64, 0, 100_000) * 1024 * 1024,
     redisUrl: env.REDIS_URL || null,
     logLevel: (env.LOG_LEVEL || "info") as LogLevel,
     metricsToken: env.METRICS_TOKEN || null,

@@ -42,6 +42,7 @@ import {
 import { serveClient } from "./web/client";
 import { graphqlFastPath } from "./web/fast-graphql";
 import { OriginPolicy } from "./web/origins";
+import { ResponseCache } from "./web/response-cache";
 
 /**
  * The HTTP request behind a context, for the client's address. A symbol key: Apollo hands
@@ -62,6 +63,8 @@ export interface RunningServer {
   queryCount(): number;
   /** Requests the GraphQL fast path answered so far (tests check which path served one). */
   fastPathCount(): number;
+  /** Queries the response cache answered (hit), computed (miss) or was told to skip (bypass). */
+  responseCacheCounts(): { hit: number; miss: number; bypass: number };
   /**
    * Emits "subscribed" `{ memberId, field, document }` once a subscription listens on the
    * server (`document`: the parsed document it runs, shared by subscriptions of the same text),
@@ -273,6 +276,13 @@ export async function startServer(opts: StartOptions): Promise<RunningServer> {
     requestDidStart: async () => limitsListener,
   };
 
+  // Repeated queries answered from memory until a write changes what they read (SQLite only).
+  const responseCache =
+    config.responseCacheBytes > 0 && !config.databaseUrl
+      ? new ResponseCache(deps.queue.versions, config.responseCacheBytes)
+      : null;
+  if (responseCache) obs.metrics.responseCacheCounts = () => responseCache.counts;
+
   const apollo = new ApolloServer<Context>({
     schema,
     introspection: config.introspection,
@@ -287,6 +297,7 @@ export async function startServer(opts: StartOptions): Promise<RunningServer> {
       requestLimits,
       obs.apolloPlugin((context) => (context as HttpContext)[HTTP_REQUEST]),
       landingPagePlugin(config),
+      ...(responseCache ? [responseCache.plugin()] : []),
       // Apollo installs cache control by default: a willResolveField hook wrapping every
       // field of every response. Nothing here sets cache hints, so it is pure overhead.
       ApolloServerPluginCacheControlDisabled(),
@@ -385,6 +396,7 @@ export async function startServer(opts: StartOptions): Promise<RunningServer> {
     events,
     queryCount: () => counter.count,
     fastPathCount: () => fastServed,
+    responseCacheCounts: () => ({ ...(responseCache?.counts ?? { hit: 0, miss: 0, bypass: 0 }) }),
     runJobs: () => services.jobs.runOnce(),
     stop() {
       stopping ??= (async () => {

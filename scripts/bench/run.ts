@@ -15,7 +15,15 @@ import os from "node:os";
 import { join, resolve } from "node:path";
 import { createServer as createNetServer, type AddressInfo } from "node:net";
 import { createInterface } from "node:readline";
-import { baseline, bigData, inbox, inboxFiltered, waitForIdle } from "./scenarios/http";
+import {
+  baseline,
+  bigData,
+  inbox,
+  inboxFiltered,
+  inboxFilteredUncached,
+  inboxUncached,
+  waitForIdle,
+} from "./scenarios/http";
 import { idleSockets } from "./scenarios/idle-sockets";
 import { pushLatency } from "./scenarios/push-latency";
 import { sendDecline } from "./scenarios/send-decline";
@@ -37,7 +45,9 @@ interface RunOptions extends BenchOptions {
 const SCENARIOS = [
   "baseline",
   "inbox",
+  "inbox-uncached",
   "inbox-filtered",
+  "inbox-filtered-uncached",
   "send-decline",
   "push-latency",
   "idle-sockets",
@@ -59,7 +69,8 @@ const USAGE = `Usage: npm run bench -- [options]
   --big-members=N       big-data members (default 100000; quick 20000)
   --big-invitations=N   big-data invitations (default 1000000; quick 200000)
   --only=a,b            run only these of: ${SCENARIOS.join(", ")}
-                        (baseline always runs: every ratio needs it; big-data also runs inbox)
+                        (baseline always runs: every ratio needs it; big-data also runs
+                        inbox-uncached)
   --skip-big-data       leave out big-data
   --cpu-prof=DIR        run the server under node --cpu-prof, one .cpuprofile per server
                         process in DIR (open it in Chrome DevTools or speedscope)
@@ -367,7 +378,7 @@ async function main(): Promise<void> {
   const selected = new Set<ScenarioName>((options.only as ScenarioName[] | null) ?? [...SCENARIOS]);
   selected.add("baseline");
   if (options.skipBigData) selected.delete("big-data");
-  if (selected.has("big-data")) selected.add("inbox");
+  if (selected.has("big-data")) selected.add("inbox-uncached");
   if (process.env.DATABASE_URL || process.env.REDIS_URL) {
     log("note: DATABASE_URL / REDIS_URL are ignored: this benchmark seeds and serves SQLite");
   }
@@ -421,7 +432,9 @@ async function main(): Promise<void> {
     const onMainServer: [ScenarioName, Scenario][] = [
       ["baseline", baseline],
       ["inbox", inbox],
+      ["inbox-uncached", inboxUncached],
       ["inbox-filtered", inboxFiltered],
+      ["inbox-filtered-uncached", inboxFilteredUncached],
       ["send-decline", sendDecline],
       ["push-latency", pushLatency],
       ["idle-sockets", idleSockets],
@@ -433,7 +446,7 @@ async function main(): Promise<void> {
     await server.stop();
 
     if (selected.has("big-data") && !interrupted) {
-      const inboxRow = results.find((r) => r.scenario === "inbox");
+      const inboxRow = results.find((r) => r.scenario === "inbox-uncached");
       const big = bigData({
         inboxP99: () => inboxRow?.p99 ?? null,
         prepare: async () => {

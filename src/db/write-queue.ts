@@ -1,5 +1,6 @@
 import type { DataSource, EntityManager } from "typeorm";
 import type { PendingEvent } from "../common/pubsub";
+import { ChangeScope, DataVersions } from "./changes";
 
 /** Thrown by a transaction that found its premises changed under it: it is run again. */
 export class RetryTransaction extends Error {
@@ -19,7 +20,11 @@ const MAX_ATTEMPTS = 8;
  */
 export const MAX_GROUP = 32;
 
-type Work<T> = (em: EntityManager, events: PendingEvent[]) => Promise<T>;
+/**
+ * A transaction's body: it writes through `em`, records its events, and may narrow `scope` to
+ * the members whose reads it changes (the response cache's invalidation; default: everyone).
+ */
+type Work<T> = (em: EntityManager, events: PendingEvent[], scope: ChangeScope) => Promise<T>;
 
 type Outcome =
   { ok: true; result: unknown; events: PendingEvent[] } | { ok: false; error: unknown };
@@ -28,11 +33,14 @@ type Outcome =
 interface Queued {
   work: Work<unknown>;
   settle(outcome: Outcome): void;
+  /** What it changed; set once it ran and wrote something (even if rolled back). */
+  touched?: ReadonlySet<string> | null;
 }
 
 /** better-sqlite3's handle, for the savepoint statements (no need for TypeORM's bookkeeping). */
 interface SqliteHandle {
   exec(sql: string): unknown;
+  prepare(sql: string): { pluck(): { get(): unknown } };
 }
 
 /**
@@ -61,11 +69,23 @@ interface SqliteHandle {
 export class WriteQueue {
   private readonly postgres: boolean;
 
+  /** SQLite: rows changed so far on the connection; a transaction that moved it wrote. */
+  private readonly totalChanges: (() => unknown) | null = null;
+
   constructor(
     private readonly dataSource: DataSource,
     private readonly publish: Publish = () => {},
+    /** Told what each transaction changed before its caller hears back. */
+    readonly versions: DataVersions = new DataVersions(),
   ) {
     this.postgres = dataSource.options.type === "postgres";
+    if (!this.postgres) {
+      const { databaseConnection } = dataSource.driver as unknown as {
+        databaseConnection: SqliteHandle;
+      };
+      const statement = databaseConnection.prepare("SELECT total_changes()").pluck();
+      this.totalChanges = () => statement.get();
+    }
   }
 
   /**
@@ -123,6 +143,7 @@ export class WriteQueue {
     const runner = this.dataSource.createQueryRunner();
     const sqlite = this.dataSource.driver as unknown as { databaseConnection: SqliteHandle };
     const committed: { job: Queued; result: unknown; events: PendingEvent[] }[] = [];
+    const failed: { job: Queued; error: unknown }[] = [];
     let next = 0;
     try {
       await runner.query("BEGIN IMMEDIATE");
@@ -130,37 +151,59 @@ export class WriteQueue {
         const job = group[next];
         sqlite.databaseConnection.exec("SAVEPOINT queued");
         const events: PendingEvent[] = [];
+        const scope = new ChangeScope();
+        const before = this.totalChanges!();
         let result: unknown;
         try {
           // Services use insert/update/delete, never `save` (which would nest a transaction).
-          result = await job.work(runner.manager, events);
+          result = await job.work(runner.manager, events, scope);
         } catch (error) {
+          // Reads on this one connection saw its rows before the rollback: still a change.
+          this.noteChanges(job, scope, before);
           // If these fail, the transaction is unusable: the catch below fails the whole group.
           sqlite.databaseConnection.exec("ROLLBACK TO queued; RELEASE queued");
-          job.settle({ ok: false, error });
+          failed.push({ job, error });
           continue;
         }
+        this.noteChanges(job, scope, before);
         sqlite.databaseConnection.exec("RELEASE queued");
         committed.push({ job, result, events });
       }
       await runner.query("COMMIT");
     } catch (error) {
       await runner.query("ROLLBACK").catch(() => undefined);
+      this.recordChanges(group);
       for (const { job } of committed) job.settle({ ok: false, error });
+      for (const f of failed) f.job.settle({ ok: false, error: f.error });
       for (const job of group.slice(next)) job.settle({ ok: false, error });
       return;
     } finally {
       await runner.release();
     }
+    // Before anyone hears back: a caller's next read must not be answered from before.
+    this.recordChanges(group);
+    for (const f of failed) f.job.settle({ ok: false, error: f.error });
     for (const { job, result, events } of committed) job.settle({ ok: true, result, events });
+  }
+
+  /** Keeps what a job changed, if it wrote a row (reads that only looked change nothing). */
+  private noteChanges(job: Queued, scope: ChangeScope, before: unknown): void {
+    if (this.totalChanges!() !== before) job.touched = scope.touched;
+  }
+
+  private recordChanges(group: Queued[]): void {
+    for (const job of group) if (job.touched !== undefined) this.versions.changed(job.touched);
   }
 
   /** PostgreSQL: retried with a growing, jittered pause when it loses a race. */
   private async retried<T>(work: Work<T>) {
     for (let attempt = 1; ; attempt++) {
       const events: PendingEvent[] = [];
+      const scope = new ChangeScope();
       try {
-        const result = await this.dataSource.transaction((em) => work(em, events));
+        const result = await this.dataSource.transaction((em) => work(em, events, scope));
+        // PostgreSQL: no one read the rows before the commit; a rolled-back one changed nothing.
+        this.versions.changed(scope.touched);
         return { result, events };
       } catch (err) {
         if (attempt >= MAX_ATTEMPTS || !isRetryable(err)) throw err;

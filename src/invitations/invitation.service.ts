@@ -4,6 +4,7 @@ import type { Deps } from "../common/deps";
 import { AppError, badInput, conflict, notFound } from "../common/errors";
 import { noBlockBetween } from "../blocks/visibility";
 import { lockMembers } from "../db/locks";
+import type { ChangeScope } from "../db/changes";
 import { RetryTransaction } from "../db/write-queue";
 import { decodeCursor, encodeCursor, pageSize, toPage } from "../common/pagination";
 import { Topic, type PendingEvent } from "../common/pubsub";
@@ -25,6 +26,7 @@ import {
   viewAs,
   type Action,
   type Effect,
+  type InvitationState,
   type StoredStatus,
   type VisibleStatus,
 } from "./lifecycle";
@@ -82,6 +84,31 @@ const MUTUAL_COUNT = `(SELECT COUNT(*) FROM "connection" c1
   INNER JOIN "connection" c2 ON c2."otherId" = c1."otherId"
   WHERE c1."memberId" = :viewerId AND c2."memberId" = i."senderId")`;
 
+/**
+ * Whose reads a transition changes (the response cache's invalidation, db/changes.ts): anyone's
+ * when it connects the two (degrees and mutual counts move for others); otherwise the actor
+ * and a party whose view of the invitation changed. An ignore or a report leaves the sender's
+ * view as it was (rule 1), so the sender is not touched and nothing of theirs moves.
+ */
+function touchedBy(
+  before: InvitationState,
+  after: InvitationState,
+  actorId: string,
+  effects: readonly Effect[],
+  scope: ChangeScope,
+): void {
+  if (effects.some((e) => e.type === "connect")) return scope.touchEveryone();
+  scope.touch(actorId);
+  for (const party of [before.senderId, before.recipientId]) {
+    const [was, is] = [viewAs(before, party), viewAs(after, party)];
+    const same =
+      was?.status === is?.status &&
+      was?.respondedAt?.getTime() === is?.respondedAt?.getTime() &&
+      was?.responseMessage === is?.responseMessage;
+    if (!same) scope.touch(party);
+  }
+}
+
 /** The stored statuses in each of the recipient's lists, as `lifecycle.receivedBucket` says. */
 const receivedStatuses = (bucket: ReceivedBucket): StoredStatus[] =>
   STORED_STATUSES.filter((s) => receivedBucket(s) === bucket);
@@ -123,7 +150,7 @@ export class InvitationService {
     const message = this.checkText(input.message, this.deps.config.noteMaxLength, "message");
     if (input.recipientId === viewerId)
       throw badInput("You cannot invite yourself.", "recipientId");
-    const result = await this.deps.queue.transaction(async (em, events) => {
+    const result = await this.deps.queue.transaction(async (em, events, scope) => {
       await lockMembers(em, [viewerId, input.recipientId]);
       const now = this.deps.clock.now();
       const recipientId = input.recipientId;
@@ -140,12 +167,17 @@ export class InvitationService {
           { id: pair.openId },
         );
         const open = invitationFromRow(row);
-        const accepted = await this.apply(em, open, "crossInvite", viewerId, now, message, events);
+        const accepted = await this.apply(em, open, "crossInvite", viewerId, now, message, {
+          events,
+          scope,
+        });
         return { invitation: accepted, connected: true };
       }
       if (pair.cooldownFrom) this.refuseDuringCooldown(pair.cooldownFrom, now);
       await checkSendLimits(em, this.deps.config, viewerId, now);
       const delivery = await deliveryFor(em, pair, viewerId, input.recipientEmail ?? null);
+      // A new invitation is in the two members' lists and no one else's.
+      scope.touch(viewerId, recipientId);
       const record = Object.assign(new InvitationRecord(), {
         id: randomUUID(),
         senderId: viewerId,
@@ -252,12 +284,11 @@ export class InvitationService {
     reportReason?: string,
   ): Promise<InvitationForViewer> {
     const text = this.checkText(message, this.deps.config.responseMaxLength, "message");
-    const result = await this.deps.queue.transaction(async (em, events) => {
+    const result = await this.deps.queue.transaction(async (em, events, scope) => {
       const record = await this.findForParty(em, viewerId, id, true);
       if (!record) throw notFound("Invitation");
-      return this.apply(em, record, action, viewerId, this.deps.clock.now(), text, events, {
-        reportReason,
-      });
+      const now = this.deps.clock.now();
+      return this.apply(em, record, action, viewerId, now, text, { events, scope, reportReason });
     });
     return result;
   }
@@ -278,7 +309,7 @@ export class InvitationService {
     if (unique.length === 0 || unique.length > this.deps.config.pageMax) {
       throw badInput(`ids must hold 1 to ${this.deps.config.pageMax} ids.`, "ids");
     }
-    const result = await this.deps.queue.transaction(async (em, events) => {
+    const result = await this.deps.queue.transaction(async (em, events, scope) => {
       const succeeded: InvitationForViewer[] = [];
       const failed: { id: string; code: string; message: string }[] = [];
       const now = this.deps.clock.now();
@@ -292,7 +323,9 @@ export class InvitationService {
           failed.push({ id, code, message });
           continue;
         }
-        succeeded.push(await this.apply(em, record, action, viewerId, now, null, events));
+        succeeded.push(
+          await this.apply(em, record, action, viewerId, now, null, { events, scope }),
+        );
       }
       return { succeeded, failed };
     });
@@ -423,11 +456,12 @@ export class InvitationService {
     actorId: string,
     now: Date,
     message: string | null,
-    events: PendingEvent[],
-    extra: { reportReason?: string } = {},
+    out: { events: PendingEvent[]; scope: ChangeScope; reportReason?: string },
   ): Promise<InvitationForViewer> {
+    const { events, scope, ...extra } = out;
     const result = transition(record, action, actorId, now, message);
     if (!result.ok) throw new AppError(result.code, result.message);
+    touchedBy(record, { ...record, ...result.next }, actorId, result.effects, scope);
     const previous = record.status;
     const changed = result.next.status !== previous;
     // Ignoring or reporting cancels the recipient's own reminder (DESIGN: due reminders cancelled).

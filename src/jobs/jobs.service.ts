@@ -84,7 +84,9 @@ export class JobService {
       throw badInput("remindAt must be in the future.", "remindAt");
     }
     const { expiryAfterMs } = this.deps.config;
-    await this.deps.queue.transaction(async (em) => {
+    await this.deps.queue.transaction(async (em, _events, scope) => {
+      // The recipient's own; the sender never learns of it, not even through a cache.
+      scope.touch(viewerId);
       // The write comes first and checks everything itself (see the class comment).
       const result = await em
         .createQueryBuilder()

@@ -90,6 +90,22 @@ export class Metrics {
     registers: [this.registry],
   });
 
+  /** The response cache's counts, read at each scrape (set by the server when it is on). */
+  responseCacheCounts: (() => Record<"hit" | "miss" | "bypass", number>) | null = null;
+
+  readonly responseCache = new Counter({
+    name: "graphql_response_cache_total",
+    help: "Queries the response cache answered from memory (hit), computed (miss), or computed afresh because the request said Cache-Control: no-cache (bypass).",
+    labelNames: ["result"] as const,
+    registers: [this.registry],
+    collect: () => {
+      const counts = this.responseCacheCounts?.();
+      if (!counts) return;
+      this.responseCache.reset();
+      for (const [result, n] of Object.entries(counts)) this.responseCache.inc({ result }, n);
+    },
+  });
+
   /** Records one finished operation in the counter and, when its duration is known, the histogram. */
   operation(operation: string, type: OperationType, outcome: Outcome, seconds?: number): void {
     const labels = { operation, type, outcome };

@@ -1,0 +1,117 @@
+import {
+  HeaderMap,
+  type ApolloServerPlugin,
+  type GraphQLRequestContext,
+  type GraphQLRequestListener,
+} from "@apollo/server";
+import type { FormattedExecutionResult } from "graphql";
+import type { Context } from "../context";
+import type { DataVersions, Stamp } from "../db/changes";
+
+interface Entry {
+  stamp: Stamp;
+  result: FormattedExecutionResult;
+  bytes: number;
+}
+
+/**
+ * Answers a member's repeated query from memory while nothing it reads has changed, and
+ * computes it again as soon as anything has: exact, never "fresh enough".
+ *
+ * Every read here is a function of the database and the viewer (no query reads the clock), so
+ * an answer stays right until a write changes something the viewer can see. The write queue
+ * tells `DataVersions` what each transaction changed (one member's reads, or everyone's; see
+ * db/changes.ts), before its caller hears back; an answer is stored with the versions read
+ * before it was computed, so one that raced a write is never served.
+ *
+ * - Keyed by viewer, query hash, operation name and variables: one member's answer is never
+ *   another's. Without a token nothing is cached (the one open query is cheap).
+ * - Only queries over HTTP whose answer has no error.
+ * - A request with `Cache-Control: no-cache` is computed afresh (and refreshes the entry).
+ * - Least recently used answers go first past `maxBytes` (their JSON length).
+ * - SQLite only: with PostgreSQL, other instances write where this one cannot see.
+ */
+export class ResponseCache {
+  private readonly entries = new Map<string, Entry>();
+  private bytes = 0;
+  readonly counts = { hit: 0, miss: 0, bypass: 0 };
+
+  constructor(
+    private readonly versions: DataVersions,
+    private readonly maxBytes: number,
+  ) {}
+
+  plugin(): ApolloServerPlugin<Context> {
+    return {
+      requestDidStart: async () => {
+        let pending: { key: string; memberId: string; stamp: Stamp } | null = null;
+        const listener: GraphQLRequestListener<Context> = {
+          responseForOperation: async (request) => {
+            const memberId = request.contextValue.viewerId;
+            if (request.operation?.operation !== "query" || !memberId) return null;
+            const key = keyOf(memberId, request);
+            const noCache = /\bno-cache\b/i.test(
+              request.request.http?.headers.get("cache-control") ?? "",
+            );
+            const entry = noCache ? undefined : this.entries.get(key);
+            if (entry && this.versions.isCurrent(memberId, entry.stamp)) {
+              this.counts.hit++;
+              // Most recently used last: Map keeps insertion order.
+              this.entries.delete(key);
+              this.entries.set(key, entry);
+              return {
+                http: { headers: new HeaderMap() },
+                body: { kind: "single", singleResult: entry.result },
+              };
+            }
+            if (noCache) this.counts.bypass++;
+            else this.counts.miss++;
+            // Read before the operation runs: a write committed meanwhile makes it stale.
+            pending = { key, memberId, stamp: this.versions.stamp(memberId) };
+            return null;
+          },
+          willSendResponse: async ({ response }) => {
+            if (!pending || response.body.kind !== "single") return;
+            const result = response.body.singleResult;
+            if (result.errors?.length) return;
+            this.store(pending.key, {
+              stamp: pending.stamp,
+              result,
+              bytes: JSON.stringify(result).length + pending.key.length,
+            });
+          },
+        };
+        return listener;
+      },
+    };
+  }
+
+  /** Answers held now, and their size. */
+  get size(): { entries: number; bytes: number } {
+    return { entries: this.entries.size, bytes: this.bytes };
+  }
+
+  private store(key: string, entry: Entry): void {
+    const old = this.entries.get(key);
+    if (old) {
+      this.entries.delete(key);
+      this.bytes -= old.bytes;
+    }
+    // One answer may not push out most of the others.
+    if (entry.bytes > this.maxBytes / 8) return;
+    this.entries.set(key, entry);
+    this.bytes += entry.bytes;
+    for (const [oldest, held] of this.entries) {
+      if (this.bytes <= this.maxBytes) break;
+      this.entries.delete(oldest);
+      this.bytes -= held.bytes;
+    }
+  }
+}
+
+function keyOf(memberId: string, request: GraphQLRequestContext<Context>): string {
+  const { queryHash, operationName } = request;
+  const variables = request.request.variables;
+  const vars = variables && Object.keys(variables).length > 0 ? JSON.stringify(variables) : "";
+  return `${memberId}\n${queryHash}\n${operationName ?? ""}\n${vars}`;
+}
