@@ -15,6 +15,7 @@ import { createApp } from "./app";
 import { bearerToken, verifyTokenClaims } from "./auth/token";
 import type { Clock } from "./common/clock";
 import { ErrorCode } from "./common/errors";
+import { ReleaseAfterWave } from "./common/release-memory";
 import type { Config } from "./config";
 import { OperationContext, type Context } from "./context";
 import type { JobsReport } from "./jobs/jobs.service";
@@ -134,6 +135,10 @@ export async function startServer(opts: StartOptions): Promise<RunningServer> {
   const ipOf = (req: IncomingMessage) =>
     clientIp(req.socket.remoteAddress, req.headers["x-forwarded-for"], config.trustProxy);
   const memberSockets = new MemberSockets(config.wsMaxConnectionsPerMember);
+  // A wave of 1,000 closed sockets, then 2 s without a close: one full GC (common/release-memory).
+  const releaseMemory = new ReleaseAfterWave(1000, 2000, undefined, ({ closed, ms }) =>
+    obs.logger.info({ closed, ms: Math.round(ms) }, "memory released after sockets closed"),
+  );
   const contextFor = (viewerId: string | null, cache: boolean): Context =>
     new OperationContext(viewerId, services, deps, (id) => createLoaders(dataSource, id, cache));
 
@@ -198,6 +203,7 @@ export async function startServer(opts: StartOptions): Promise<RunningServer> {
         return true;
       },
       onClose: (ctx, code) => {
+        releaseMemory.socketClosed();
         ctx.extra.cancelExpiry?.();
         if (ctx.extra.holdsSlot && ctx.extra.viewerId) {
           memberSockets.release(ctx.extra.viewerId);
@@ -403,6 +409,7 @@ export async function startServer(opts: StartOptions): Promise<RunningServer> {
         // 1001 Going Away: clients reconnect (elsewhere) and resume with notificationAdded(after:).
         for (const client of wsServer.clients) client.close(1001, "Server shutting down");
         await services.jobs.stop();
+        releaseMemory.stop();
         await apollo.stop();
         await limiter.close();
         await app.close();
