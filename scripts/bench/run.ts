@@ -22,6 +22,7 @@ import {
   inboxFiltered,
   inboxFilteredUncached,
   inboxUncached,
+  inboxWhileConnecting,
   waitForIdle,
 } from "./scenarios/http";
 import { idleSockets } from "./scenarios/idle-sockets";
@@ -48,6 +49,7 @@ const SCENARIOS = [
   "inbox-uncached",
   "inbox-filtered",
   "inbox-filtered-uncached",
+  "inbox-while-connecting",
   "send-decline",
   "push-latency",
   "idle-sockets",
@@ -153,6 +155,9 @@ interface ServerProcess {
   stop(): Promise<void>;
 }
 
+/** A token for the servers' /metrics, new for every run. */
+const METRICS_TOKEN = randomBytes(24).toString("hex");
+
 /** The built entry point: dist/src/main.js beside this file's dist/scripts/bench/. */
 const MAIN = resolve(__dirname, "../../src/main.js");
 
@@ -167,6 +172,9 @@ async function startServerProcess(
     ...process.env,
     NODE_ENV: "production",
     JWT_SECRET: jwtSecret,
+    // /metrics behind a token (it is off in production without one): the HTTP scenarios note
+    // how many answers the response cache gave.
+    METRICS_TOKEN: METRICS_TOKEN,
     PORT: String(port),
     HOST: "127.0.0.1",
     SQLITE_PATH: sqlitePath,
@@ -427,6 +435,7 @@ async function main(): Promise<void> {
         rate: options.rate,
       },
       log,
+      metricsToken: METRICS_TOKEN,
     };
 
     const onMainServer: [ScenarioName, Scenario][] = [
@@ -435,6 +444,7 @@ async function main(): Promise<void> {
       ["inbox-uncached", inboxUncached],
       ["inbox-filtered", inboxFiltered],
       ["inbox-filtered-uncached", inboxFilteredUncached],
+      ["inbox-while-connecting", inboxWhileConnecting],
       ["send-decline", sendDecline],
       ["push-latency", pushLatency],
       ["idle-sockets", idleSockets],

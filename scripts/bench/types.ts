@@ -14,6 +14,8 @@ export interface BenchContext {
   options: BenchOptions;
   /** Progress and notes for the user (stderr). */
   log(message: string): void;
+  /** The server's METRICS_TOKEN: the HTTP scenarios read the response cache's counts. */
+  metricsToken?: string;
 }
 
 export interface BenchOptions {

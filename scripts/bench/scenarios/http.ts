@@ -5,7 +5,7 @@
 import type { EventEmitter } from "node:events";
 import autocannon from "autocannon";
 import type { BenchContext, Scenario, ScenarioResult } from "../types";
-import { readCpuSeconds } from "./common";
+import { readCpuSeconds, runPool } from "./common";
 
 const BASELINE = "query Baseline { viewer { id } }";
 const PAGE_FIELDS = "edges { node { id sender { name headline mutualConnectionsCount degree } } }";
@@ -289,6 +289,23 @@ async function measureLoad(
   };
 }
 
+type CacheCounts = Record<"hit" | "miss" | "bypass", number>;
+
+/** The server's `graphql_response_cache_total` counts, or null without /metrics. */
+async function cacheCounts(ctx: BenchContext): Promise<CacheCounts | null> {
+  if (!ctx.metricsToken) return null;
+  const res = await fetch(new URL("/metrics", ctx.url), {
+    headers: { authorization: `Bearer ${ctx.metricsToken}` },
+  });
+  if (!res.ok) return null;
+  const text = await res.text();
+  const counts: CacheCounts = { hit: 0, miss: 0, bypass: 0 };
+  for (const m of text.matchAll(/^graphql_response_cache_total\{result="(\w+)"\} (\d+)/gm)) {
+    if (m[1] in counts) counts[m[1] as keyof CacheCounts] = Number(m[2]);
+  }
+  return counts;
+}
+
 /** Warm-up, ramp and the measured window on the same connections (see `measureLoad`). */
 export async function runHttpLoad(ctx: BenchContext, load: HttpLoad): Promise<ScenarioResult> {
   const data = await graphql(ctx.url, load.query, load.tokens[0]);
@@ -300,6 +317,7 @@ export async function runHttpLoad(ctx: BenchContext, load: HttpLoad): Promise<Sc
       `answered), then ${ctx.options.duration} s measured`,
   );
   await waitForIdle(ctx.serverPid);
+  const cacheBefore = await cacheCounts(ctx);
   const stats = await measureLoad(
     ctx,
     load,
@@ -315,6 +333,13 @@ export async function runHttpLoad(ctx: BenchContext, load: HttpLoad): Promise<Sc
   if (stats.badAnswers) notes.badAnswers = stats.badAnswers;
   if (stats.cpuMsPerRequest !== null) {
     notes.serverCpuMsPerRequest = Math.round(stats.cpuMsPerRequest * 1000) / 1000;
+  }
+  // Share of the load's answers (warm-up included) that the response cache gave from memory.
+  const cacheAfter = await cacheCounts(ctx);
+  if (cacheBefore && cacheAfter) {
+    const moved = (k: keyof CacheCounts) => cacheAfter[k] - cacheBefore[k];
+    const all = moved("hit") + moved("miss") + moved("bypass");
+    if (all > 0) notes.cacheHitPct = round((moved("hit") / all) * 100);
   }
   return {
     scenario: load.name,
@@ -421,6 +446,60 @@ export const inboxFiltered: Scenario = (ctx) =>
   runHttpLoad(ctx, inboxFilteredLoad(ctx, "inbox-filtered"));
 export const inboxFilteredUncached: Scenario = (ctx) =>
   runHttpLoad(ctx, inboxFilteredLoad(ctx, "inbox-filtered-uncached", UNCACHED));
+
+const SEND = `mutation BenchConnect($input: SendInvitationInput!) {
+  sendInvitation(input: $input) { connected }
+}`;
+
+/**
+ * The cached inbox while other members connect, `rate` times a second: each connection moves
+ * degrees and mutual counts, so it makes every cached answer stale (the cache's worst case;
+ * a send, a decline or an ignore between other members would leave the owner's answers be).
+ * Pairs of background members far apart in the seed (no invitation between them): A invites B
+ * before the load, and B's invitation to A during it connects them.
+ */
+export const inboxWhileConnecting: Scenario = async (ctx) => {
+  const rate = ctx.options.quick ? 50 : 100;
+  const background = ctx.members.slice(Math.floor(ctx.members.length / 2));
+  const half = Math.floor(background.length / 2);
+  const pairs = Math.min(half, rate * (ctx.options.duration + 30));
+  ctx.log(`inbox-while-connecting: ${pairs} pairs invite each other first`);
+  let setupErrors = 0;
+  const invite = async (from: number, to: number) => {
+    await graphql(ctx.url, SEND, background[from].token, {
+      input: { recipientId: background[to].id },
+    });
+  };
+  await runPool(pairs, 20, (i) => invite(i, i + half).catch(() => void setupErrors++));
+
+  let next = 0;
+  let connected = 0;
+  let writeErrors = 0;
+  const timer = setInterval(() => {
+    if (next >= pairs) return;
+    const i = next++;
+    invite(i + half, i).then(
+      () => void connected++,
+      () => void writeErrors++,
+    );
+  }, 1000 / rate);
+  const started = performance.now();
+  try {
+    const result = await runHttpLoad(ctx, inboxLoad(ctx, "inbox-while-connecting"));
+    const seconds = (performance.now() - started) / 1000;
+    return {
+      ...result,
+      extra: {
+        ...result.extra,
+        connectionsPerSecond: round(connected / seconds),
+        ...(next >= pairs ? { pairsRanOut: "yes" } : {}),
+        ...(setupErrors || writeErrors ? { setupErrors, writeErrors } : {}),
+      },
+    };
+  } finally {
+    clearInterval(timer);
+  }
+};
 
 /** What `bigData` needs from the runner: a seeded big database with its own server. */
 export interface BigDataSetup {
