@@ -6,6 +6,7 @@ import type { Config } from "./config";
 import { openDatabase, QueryCounter } from "./db/data-source";
 import { DataVersions } from "./db/changes";
 import { WriteQueue } from "./db/write-queue";
+import { createLogger, type Logger } from "./observability/logger";
 import { createServices, type Services } from "./services";
 
 /** Everything but the transport: database, pubsub, services. The server and scripts share it. */
@@ -18,11 +19,15 @@ export interface App {
 }
 
 /** Opens (and migrates) the database, connects the pubsub, and builds the services. */
-export async function createApp(config: Config, clock: Clock = systemClock): Promise<App> {
+export async function createApp(
+  config: Config,
+  clock: Clock = systemClock,
+  logger: Logger = createLogger(config.logLevel),
+): Promise<App> {
   setCursorSecret(config.jwtSecret);
   const counter = new QueryCounter();
   const dataSource = await openDatabase(config, counter);
-  const pubsub = createPubSubHandle(config.redisUrl);
+  const pubsub = createPubSubHandle(config.redisUrl, logger);
   const deps: Deps = {
     config,
     dataSource,
@@ -34,6 +39,7 @@ export async function createApp(config: Config, clock: Clock = systemClock): Pro
     ),
     pubSub: pubsub.pubSub,
     clock,
+    logger,
   };
   return {
     deps,

@@ -97,7 +97,7 @@ export async function startServer(opts: StartOptions): Promise<RunningServer> {
   const { config } = opts;
   const obs = new Observability(config, opts.logger);
   const log = opts.log ?? ((m: string) => obs.logger.info(m));
-  const app = await createApp(config, opts.clock);
+  const app = await createApp(config, opts.clock, obs.logger);
   obs.watch(app);
   const { deps, services, counter } = app;
   const dataSource = deps.dataSource;

@@ -9,6 +9,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import {
   createTestDatabase,
   startCluster,
+  startInstance,
   stopAll,
   waitForChannels,
   wsClient,
@@ -16,6 +17,7 @@ import {
   type WsClient,
 } from "./helpers/cluster";
 import { act, codeOf, gql, inviteOk, ok, signUp, type GqlResult } from "./helpers/http";
+import { startLatencyProxy } from "./helpers/latency-proxy";
 
 const DATABASE_URL = process.env.DATABASE_URL;
 const REDIS_URL = process.env.REDIS_URL;
@@ -73,6 +75,7 @@ describe.skipIf(!DATABASE_URL || !REDIS_URL)("two instances on PostgreSQL + Redi
   let b: Instance;
   let redis: Redis;
   let db: pg.Client;
+  let databaseUrl: string;
   const sockets: WsClient[] = [];
 
   const open = (instance: Instance, token: string) => {
@@ -82,7 +85,7 @@ describe.skipIf(!DATABASE_URL || !REDIS_URL)("two instances on PostgreSQL + Redi
   };
 
   beforeAll(async () => {
-    const databaseUrl = await createTestDatabase(DATABASE_URL!);
+    databaseUrl = await createTestDatabase(DATABASE_URL!);
     [a, b] = await startCluster({ count: 2, databaseUrl, redisUrl: REDIS_URL! });
     redis = new Redis(REDIS_URL!);
     db = new pg.Client({ connectionString: databaseUrl });
@@ -125,6 +128,56 @@ describe.skipIf(!DATABASE_URL || !REDIS_URL)("two instances on PostgreSQL + Redi
       actor: { id: recipient.id },
       invitation: { id, status: "DECLINED" },
     });
+  });
+
+  it("notificationAdded(after:) on an instance far from Redis misses nothing committed while its SUBSCRIBE travels", async () => {
+    // C reaches Redis through a proxy that delays each command 300 ms: its SUBSCRIBE arrives
+    // long after C has read the stored notifications. Before C waited for Redis to confirm
+    // it, a decline committed in that gap was neither in the read nor signalled.
+    const target = new URL(REDIS_URL!);
+    const proxy = await startLatencyProxy(
+      { host: target.hostname, port: Number(target.port || 6379) },
+      300,
+    );
+    const far = new URL(REDIS_URL!);
+    far.hostname = proxy.host;
+    far.port = String(proxy.port);
+    const c = await startInstance("C", {
+      DATABASE_URL: databaseUrl,
+      REDIS_URL: far.toString(),
+      JWT_SECRET: "cluster-test-secret",
+    });
+    try {
+      const [sender, recipient, other] = await Promise.all([signUp(b), signUp(b), signUp(b)]);
+      // A first notification, for the cursor the client resumes from.
+      const first = await inviteOk(b, sender, other.id);
+      ok(await act(b, other, "declineInvitation", first, "Not now."));
+      const listed = ok(
+        await gql(b, `{ notifications(first: 1) { edges { cursor } } }`, {}, sender.token),
+      );
+      const id = await inviteOk(b, sender, recipient.id);
+
+      const ws = open(c, sender.token);
+      const added = ws.subscribe(
+        `subscription ($after: String) {
+          notificationAdded(after: $after) { kind message invitation { id } }
+        }`,
+        { after: listed.notifications.edges[0].cursor },
+      );
+      // Time for C to start the stream and read the store, not for its SUBSCRIBE to arrive.
+      await new Promise((r) => setTimeout(r, 100));
+      ok(await act(b, recipient, "declineInvitation", id, "Maybe later."));
+
+      expect(await added.next(3_000)).toEqual({
+        kind: "INVITATION_DECLINED",
+        message: "Maybe later.",
+        invitation: { id },
+      });
+      await added.expectNone(300);
+    } finally {
+      await c.stop();
+      await proxy.close();
+    }
   });
 
   it("an ignore through B reaches none of the sender's subscriptions on A", async () => {

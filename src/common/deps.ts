@@ -1,5 +1,6 @@
 import type { DataSource } from "typeorm";
 import type { Config } from "../config";
+import type { Logger } from "../observability/logger";
 import type { WriteQueue } from "../db/write-queue";
 import type { Clock } from "./clock";
 import type { AppPubSub } from "./pubsub";
@@ -11,4 +12,6 @@ export interface Deps {
   queue: WriteQueue;
   pubSub: AppPubSub;
   clock: Clock;
+  /** For what fails outside any request (jobs, the Redis connections). */
+  logger: Logger;
 }

@@ -2,6 +2,7 @@ import { createRedisEventTarget } from "@graphql-yoga/redis-event-target";
 import { setMaxListeners } from "node:events";
 import { createPubSub } from "@graphql-yoga/subscription";
 import { Redis } from "ioredis";
+import type { Logger } from "../observability/logger";
 
 /**
  * Topics, each published per member id (the recipient of the event), never on one shared
@@ -31,7 +32,14 @@ export type Topics = {
   [Topic.InvitationDeclined]: [memberId: string, payload: DeclineSignal];
 };
 
-export type AppPubSub = ReturnType<typeof createPubSub<Topics>>;
+export type AppPubSub = ReturnType<typeof createPubSub<Topics>> & {
+  /**
+   * Resolves once this process receives what is published on `topic` for `memberId` from
+   * anywhere, for a subscription already started. In-process that is at once; through
+   * Redis, when Redis has confirmed the SUBSCRIBE (until then its messages do not come here).
+   */
+  listening(topic: keyof Topics, memberId: string): Promise<void>;
+};
 
 /** The in-process pubsub: one per process (tests, a single server). */
 export function createAppPubSub(): AppPubSub {
@@ -40,7 +48,7 @@ export function createAppPubSub(): AppPubSub {
   // WS_MAX_CONNECTIONS_PER_MEMBER × WS_MAX_SUBSCRIPTIONS_PER_CONNECTION of them, far past
   // Node's default of 10 that prints MaxListenersExceededWarning. The limits bound it.
   setMaxListeners(0, eventTarget);
-  return createPubSub<Topics>({ eventTarget });
+  return { ...createPubSub<Topics>({ eventTarget }), listening: () => Promise.resolve() };
 }
 
 /** A pubsub with what the server needs to report on it and shut it down. */
@@ -75,7 +83,7 @@ function announcing(pubSub: AppPubSub, listeners: Set<(topic: keyof Topics) => v
  * signals only: a subscriber that missed one (Redis restarting, a reconnect) recovers from
  * the stored notifications with `notificationAdded(after:)`.
  */
-export function createPubSubHandle(redisUrl: string | null): PubSubHandle {
+export function createPubSubHandle(redisUrl: string | null, logger: Logger): PubSubHandle {
   const listeners = new Set<(topic: keyof Topics) => void>();
   const onPublish = (listener: (topic: keyof Topics) => void) => void listeners.add(listener);
   if (!redisUrl) {
@@ -91,14 +99,30 @@ export function createPubSubHandle(redisUrl: string | null): PubSubHandle {
   const subscribeClient = new Redis(redisUrl, options);
   for (const client of [publishClient, subscribeClient]) {
     // ioredis reconnects by itself; without a listener an error event would crash the process.
-    client.on("error", (err) => console.error(`redis: ${err.message}`));
+    // Only the message: an error can carry the failed command's arguments (an event's payload).
+    client.on("error", (err) => logger.error({ reason: err.message }, "redis connection error"));
   }
+  // The Redis event target sends SUBSCRIBE without waiting for Redis to confirm it; what is
+  // published in between never reaches this process. Each channel's unconfirmed SUBSCRIBE is
+  // kept here so a stream can wait for it (`listening`) before it reads what it may have missed.
+  const subscribing = new Map<string, Promise<void>>();
+  const onSubscribe = (channel: string, confirmed: Promise<void>) => {
+    subscribing.set(channel, confirmed);
+    void confirmed.then(() => {
+      if (subscribing.get(channel) === confirmed) subscribing.delete(channel);
+    });
+  };
   const eventTarget = createRedisEventTarget({
-    publishClient: failSoft(publishClient),
-    subscribeClient: failSoft(subscribeClient),
+    publishClient: failSoft(publishClient, logger),
+    subscribeClient: failSoft(subscribeClient, logger, onSubscribe),
   });
+  const pubSub: AppPubSub = {
+    ...createPubSub<Topics>({ eventTarget }),
+    // The channel is the pubsub's topic id, `${topic}:${memberId}` (@graphql-yoga/subscription).
+    listening: (topic, memberId) => subscribing.get(`${topic}:${memberId}`) ?? Promise.resolve(),
+  };
   return {
-    pubSub: announcing(createPubSub<Topics>({ eventTarget }), listeners),
+    pubSub: announcing(pubSub, listeners),
     onPublish,
     health: async () => {
       try {
@@ -131,17 +155,28 @@ export function publishAll(pubSub: AppPubSub, events: PendingEvent[]): void {
  * A lost signal costs nothing durable (clients resume from the stored notifications), so
  * log it and go on.
  */
-function failSoft(client: Redis): Redis {
+function failSoft(
+  client: Redis,
+  logger: Logger,
+  onSubscribe?: (channel: string, confirmed: Promise<void>) => void,
+): Redis {
   const guarded = new Set(["publish", "subscribe", "unsubscribe"]);
   return new Proxy(client, {
     get(target, prop, receiver) {
       const value = Reflect.get(target, prop, receiver);
       if (typeof value !== "function") return value;
       if (!guarded.has(String(prop))) return value.bind(target);
-      return (...args: unknown[]) =>
-        Promise.resolve(value.apply(target, args)).catch((err: Error) => {
-          console.error(`redis ${String(prop)} failed: ${err.message}`);
-        });
+      return (...args: unknown[]) => {
+        const settled = Promise.resolve(value.apply(target, args)).then(
+          () => undefined,
+          (err: Error) => {
+            logger.error({ reason: err.message }, `redis ${String(prop)} failed`);
+          },
+        );
+        // The event target subscribes one channel per call.
+        if (prop === "subscribe" && onSubscribe) onSubscribe(String(args[0]), settled);
+        return settled;
+      };
     },
   });
 }

@@ -1,5 +1,11 @@
 import type { AppPubSub, Topics } from "./pubsub";
 
+/** A started subscription: its events, and when events from every process reach it. */
+export interface EagerSubscription<T> extends AsyncIterableIterator<T> {
+  /** Resolves once what any process publishes from then on arrives (see `listening`). */
+  ready: Promise<void>;
+}
+
 /**
  * Subscribes to a per-member topic and starts listening at once. The pubsub's own iterator
  * only registers its listener on the first `next()`, which graphql-ws calls after the
@@ -9,14 +15,17 @@ export function eagerSubscribe<K extends keyof Topics>(
   pubSub: AppPubSub,
   topic: K,
   memberId: string,
-): AsyncIterableIterator<Topics[K][1]> {
+): EagerSubscription<Topics[K][1]> {
   const iterable = (pubSub.subscribe as (t: string, id: string) => AsyncIterable<Topics[K][1]>)(
     topic,
     memberId,
   );
   const it = iterable[Symbol.asyncIterator]();
+  // The first next() runs the pubsub's executor, which adds the listener (and, through
+  // Redis, sends the SUBSCRIBE) before it returns; `listening` then sees that SUBSCRIBE.
   let first: Promise<IteratorResult<Topics[K][1]>> | null = it.next();
   return {
+    ready: pubSub.listening(topic, memberId),
     next() {
       if (first) {
         const f = first;

@@ -133,7 +133,7 @@ export class JobService {
     this.timer = setInterval(() => {
       if (this.running) return;
       this.running = this.runOnce()
-        .catch((err) => console.error("jobs failed:", err))
+        .catch((err: unknown) => this.deps.logger.error({ err }, "jobs failed"))
         .finally(() => (this.running = null));
     }, intervalMs);
     this.timer.unref();

@@ -126,6 +126,9 @@ export class NotificationService {
         }
         if (rows.length === 500) await drain();
       };
+      // Through Redis the signals start only once Redis has confirmed the SUBSCRIBE: a
+      // notification committed before that is found by this first read, any later one signals.
+      await signals.ready;
       await drain();
       for await (const _signal of signals) {
         if (stopped) break;
