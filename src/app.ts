@@ -3,7 +3,7 @@ import { setCursorSecret } from "./common/pagination";
 import type { Deps } from "./common/deps";
 import { createPubSubHandle, publishAll, type PubSubHandle } from "./common/pubsub";
 import type { Config } from "./config";
-import { openDatabase, QueryCounter } from "./db/data-source";
+import { openDatabase, openReads, QueryCounter } from "./db/data-source";
 import { DataVersions } from "./db/changes";
 import { WriteQueue } from "./db/write-queue";
 import { createLogger, type Logger } from "./observability/logger";
@@ -27,10 +27,12 @@ export async function createApp(
   setCursorSecret(config.jwtSecret);
   const counter = new QueryCounter();
   const dataSource = await openDatabase(config, counter);
+  const reads = await openReads(dataSource, counter);
   const pubsub = createPubSubHandle(config.redisUrl, logger);
   const deps: Deps = {
     config,
     dataSource,
+    reads,
     // The outbox rule: events go out only after their transaction committed.
     queue: new WriteQueue(
       dataSource,
@@ -48,6 +50,7 @@ export async function createApp(
     counter,
     async close() {
       await pubsub.close();
+      if (reads !== dataSource) await reads.destroy();
       await dataSource.destroy();
     },
   };

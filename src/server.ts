@@ -10,6 +10,7 @@ import { expressMiddleware } from "@as-integrations/express5";
 import express, { type ErrorRequestHandler } from "express";
 import { getOperationAST, GraphQLError, type GraphQLFormattedError } from "graphql";
 import type { DataSource } from "typeorm";
+import type { WriteQueue } from "./db/write-queue";
 import { WebSocket, WebSocketServer } from "ws";
 import { createApp } from "./app";
 import { bearerToken, verifyTokenClaims } from "./auth/token";
@@ -60,6 +61,8 @@ export interface RunningServer {
   /** `ws://127.0.0.1:PORT/graphql` */
   wsUrl: string;
   dataSource: DataSource;
+  /** The write queue every mutation goes through (tests hold a transaction open with it). */
+  queue: WriteQueue;
   /** SQL statements run so far (tests diff it around a request to catch N+1 queries). */
   queryCount(): number;
   /** Requests the GraphQL fast path answered so far (tests check which path served one). */
@@ -115,7 +118,7 @@ export async function startServer(opts: StartOptions): Promise<RunningServer> {
     if (!claims) return null;
     const id = claims.memberId;
     if (!knownMembers.has(id)) {
-      if (!(await dataSource.getRepository(Member).existsBy({ id }))) return null;
+      if (!(await deps.reads.getRepository(Member).existsBy({ id }))) return null;
       if (knownMembers.size >= 100_000) knownMembers.clear();
       knownMembers.add(id);
     }
@@ -140,7 +143,7 @@ export async function startServer(opts: StartOptions): Promise<RunningServer> {
     obs.logger.info({ closed, ms: Math.round(ms) }, "memory released after sockets closed"),
   );
   const contextFor = (viewerId: string | null, cache: boolean): Context =>
-    new OperationContext(viewerId, services, deps, (id) => createLoaders(dataSource, id, cache));
+    new OperationContext(viewerId, services, deps, (id) => createLoaders(deps.reads, id, cache));
 
   const web = express();
   // No ETag on GraphQL answers (a POST is not cached; the hash cost CPU on every request) and
@@ -346,7 +349,10 @@ export async function startServer(opts: StartOptions): Promise<RunningServer> {
       res.status(503).json({ status: "stopping" });
       return;
     }
-    const database = await dataSource.query("SELECT 1").then(
+    const database = await Promise.all([
+      dataSource.query("SELECT 1"),
+      deps.reads.query("SELECT 1"),
+    ]).then(
       () => true,
       () => false,
     );
@@ -399,6 +405,7 @@ export async function startServer(opts: StartOptions): Promise<RunningServer> {
     url: `http://${localHost}:${port}/graphql`,
     wsUrl: `ws://${localHost}:${port}/graphql`,
     dataSource,
+    queue: deps.queue,
     events,
     queryCount: () => counter.count,
     fastPathCount: () => fastServed,

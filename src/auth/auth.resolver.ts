@@ -40,6 +40,6 @@ export class AuthResolver {
 async function actAs(ctx: Context, session: Promise<AuthPayload>): Promise<AuthPayload> {
   const result = await session;
   ctx.viewerId = result.member.id;
-  ctx.loaders = createLoaders(ctx.deps.dataSource, result.member.id);
+  ctx.loaders = createLoaders(ctx.deps.reads, result.member.id);
   return result;
 }

@@ -46,7 +46,7 @@ export class AuthService {
 
   /** Same answer, and about the same time, whether the email is unknown or the password wrong. */
   async logIn(email: string, password: string): Promise<{ token: string; member: Member }> {
-    const member = await this.deps.dataSource
+    const member = await this.deps.reads
       .getRepository(Member)
       .findOneBy({ email: normalizeEmail(email) });
     const ok = await verifyPassword(password, member?.passwordHash ?? DUMMY_HASH);

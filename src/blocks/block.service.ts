@@ -58,7 +58,7 @@ export class BlockService {
 
   /** The members the viewer blocked, most recent first. */
   async blockedBy(viewerId: string): Promise<string[]> {
-    const rows = await this.deps.dataSource.getRepository(BlockRecord).find({
+    const rows = await this.deps.reads.getRepository(BlockRecord).find({
       where: { blockerId: viewerId },
       order: { createdAt: "DESC", blockedId: "ASC" },
     });

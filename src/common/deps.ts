@@ -8,7 +8,13 @@ import type { AppPubSub } from "./pubsub";
 /** What every service is built from; one set per running server. */
 export interface Deps {
   config: Config;
+  /** Writes: the write queue's transactions (and migrations, backups, health). */
   dataSource: DataSource;
+  /**
+   * Reads outside a transaction: on SQLite a second connection that sees committed rows only
+   * (see `openReads`); on PostgreSQL the same pool. Inside a transaction, read through its `em`.
+   */
+  reads: DataSource;
   queue: WriteQueue;
   pubSub: AppPubSub;
   clock: Clock;

@@ -13,5 +13,5 @@ export function requireViewer(ctx: Context): string {
  * or blocked, so later fields of the same operation see the change (rule 9: "at once").
  */
 export function refreshLoaders(ctx: Context): void {
-  ctx.loaders = createLoaders(ctx.deps.dataSource, ctx.viewerId);
+  ctx.loaders = createLoaders(ctx.deps.reads, ctx.viewerId);
 }

@@ -56,7 +56,7 @@ export class ConnectionService {
     const { pageDefault, pageMax } = this.deps.config;
     const size = pageSize(first, pageDefault, pageMax);
     const cursor = decodeCursor(after, ["time", "string"]);
-    const qb = this.deps.dataSource
+    const qb = this.deps.reads
       .getRepository(ConnectionRecord)
       .createQueryBuilder("c")
       .where("c.memberId = :memberId", { memberId })

@@ -118,11 +118,7 @@ export async function openDatabase(
         migrations: migrationsFor("sqlite").slice(0, target.migrationsUpTo),
         logging: ["query"],
         prepareDatabase: (db: BetterSqlite) => {
-          // SQLite's built-in LOWER folds ASCII only ("É" stays "É"); names, employers and
-          // schools are international, and PostgreSQL's LOWER folds them all. Same answer on both.
-          db.function("lower", { deterministic: true }, (value: unknown) =>
-            typeof value === "string" ? value.toLowerCase() : value,
-          );
+          addFunctions(db);
           db.pragma("journal_mode = WAL");
           db.pragma("synchronous = NORMAL");
           db.pragma("foreign_keys = ON");
@@ -150,6 +146,52 @@ export async function openDatabase(
     await dataSource.query("PRAGMA optimize=0x10002");
   }
   return dataSource;
+}
+
+/**
+ * The data source reads outside a transaction go through (`Deps.reads`); `writes` is what
+ * `openDatabase` returned.
+ *
+ * SQLite: a second connection to the same file that may only read. TypeORM drives
+ * better-sqlite3 through one connection, and the write queue keeps a transaction open on it
+ * across awaits (a group of them, up to MAX_GROUP), so a read run on that connection in
+ * between saw rows not committed yet: a transaction half applied, or one about to be rolled
+ * back, or lost in a crash before its COMMIT. Under WAL this connection sees the last commit
+ * only, as PostgreSQL's READ COMMITTED does. Opened after the migrations and statistics, so
+ * its planner reads the statistics the writer gathered.
+ * PostgreSQL, or SQLite in memory (one database per connection): `writes` itself.
+ */
+export async function openReads(writes: DataSource, counter: QueryCounter): Promise<DataSource> {
+  const options = writes.options;
+  if (options.type !== "better-sqlite3" || options.database === ":memory:") return writes;
+  const reads = new DataSource({
+    type: "better-sqlite3",
+    database: options.database,
+    entities,
+    migrationsRun: false,
+    synchronize: false,
+    logging: ["query"],
+    logger: counter,
+    prepareDatabase: (db: BetterSqlite) => {
+      addFunctions(db);
+      // Refuses any write, so a write that skipped the queue fails loudly instead of
+      // committing on its own.
+      db.pragma("query_only = ON");
+      db.pragma("busy_timeout = 5000");
+    },
+  });
+  await reads.initialize();
+  reads.subscribers.push(counter);
+  return reads;
+}
+
+/** SQL functions both SQLite connections need. */
+function addFunctions(db: BetterSqlite): void {
+  // SQLite's built-in LOWER folds ASCII only ("É" stays "É"); names, employers and
+  // schools are international, and PostgreSQL's LOWER folds them all. Same answer on both.
+  db.function("lower", { deterministic: true }, (value: unknown) =>
+    typeof value === "string" ? value.toLowerCase() : value,
+  );
 }
 
 function prepareSqlitePath(path: string): string {

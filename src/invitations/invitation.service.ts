@@ -133,7 +133,7 @@ export class InvitationService {
 
   /** `invitation(id)`: null unless the viewer sent or received it and no block hides it. */
   async get(viewerId: string, id: string): Promise<InvitationForViewer | null> {
-    const em = this.deps.dataSource.manager;
+    const em = this.deps.reads.manager;
     const record = await this.findForParty(em, viewerId, id);
     return record && this.view(record, viewerId);
   }
@@ -398,7 +398,7 @@ export class InvitationService {
     after?: string | null,
   ) {
     const { pageDefault, pageMax } = this.deps.config;
-    const db = this.deps.dataSource;
+    const db = this.deps.reads;
     const size = pageSize(first, pageDefault, pageMax);
     const byMutual = order === "MOST_MUTUAL_CONNECTIONS";
     const cursor = decodeCursor(after, byMutual ? ["int", "time", "string"] : ["time", "string"]);

@@ -290,7 +290,7 @@ export class JobService {
 
   /** Candidate invitations in id order, a batch at a time; callers add the conditions. */
   private candidates() {
-    return this.deps.dataSource
+    return this.deps.reads
       .getRepository(InvitationRecord)
       .createQueryBuilder("i")
       .select(["i.id", "i.senderId", "i.recipientId"])

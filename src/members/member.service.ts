@@ -111,7 +111,7 @@ export class MemberService {
     const matches = SEARCHED_COLUMNS.map(
       (column) => `LOWER(m.${column}) LIKE LOWER(:pattern) ESCAPE '\\'`,
     ).join(" OR ");
-    const qb = this.deps.dataSource
+    const qb = this.deps.reads
       .getRepository(Member)
       .createQueryBuilder("m")
       .where("m.id <> :viewerId", { viewerId })
@@ -161,7 +161,7 @@ export class MemberService {
    */
   async suggest(viewerId: string, first?: number | null): Promise<Suggestion[]> {
     const size = pageSize(first, SUGGESTIONS_DEFAULT, SUGGESTIONS_MAX);
-    const members = this.deps.dataSource.getRepository(Member);
+    const members = this.deps.reads.getRepository(Member);
     const viewer = await members.findOneBy({ id: viewerId });
     if (!viewer) return [];
 

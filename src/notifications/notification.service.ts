@@ -139,7 +139,7 @@ export class NotificationService {
   }
 
   private async maxSeq(viewerId: string): Promise<number> {
-    const row: { max: number | string | null } | undefined = await this.deps.dataSource
+    const row: { max: number | string | null } | undefined = await this.deps.reads
       .getRepository(NotificationRecord)
       .createQueryBuilder("n")
       .select("MAX(n.seq)", "max")
@@ -149,7 +149,7 @@ export class NotificationService {
   }
 
   private visible(viewerId: string): SelectQueryBuilder<NotificationRecord> {
-    return this.deps.dataSource
+    return this.deps.reads
       .getRepository(NotificationRecord)
       .createQueryBuilder("n")
       .where("n.recipientId = :viewerId", { viewerId })
