@@ -61,7 +61,7 @@ const USAGE = `Usage: npm run bench -- [options]
 
   --quick               CI-sized run, whole run under 60 s (short loads, fewer sockets,
                         a 20,000-member / 200,000-invitation big-data set)
-  --duration=S          seconds per load scenario (default 10; quick 3)
+  --duration=S          seconds per load scenario (default 10; quick 2)
   --connections=N       concurrent HTTP connections / write workers (default 50)
   --members=N           members in the main data set (default 20000)
   --invitations=N       invitations in the main data set, 10,000 of them the inbox (default 30000)
@@ -125,7 +125,7 @@ function parseOptions(argv: string[]): RunOptions {
   }
   return {
     quick,
-    duration: int("duration", quick ? 3 : 10),
+    duration: int("duration", quick ? 2 : 10),
     connections: int("connections", 50),
     members: int("members", 20_000, 2),
     invitations: int("invitations", 30_000, 1),

@@ -306,8 +306,16 @@ async function cacheCounts(ctx: BenchContext): Promise<CacheCounts | null> {
   return counts;
 }
 
-/** Warm-up, ramp and the measured window on the same connections (see `measureLoad`). */
-export async function runHttpLoad(ctx: BenchContext, load: HttpLoad): Promise<ScenarioResult> {
+/**
+ * Warm-up, ramp and the measured window on the same connections (see `measureLoad`).
+ * `onLoadStart` runs once the server is idle, right before the load: background work that
+ * must overlap the load only (waitForIdle would wait for it in vain).
+ */
+export async function runHttpLoad(
+  ctx: BenchContext,
+  load: HttpLoad,
+  onLoadStart?: () => void,
+): Promise<ScenarioResult> {
   const data = await graphql(ctx.url, load.query, load.tokens[0]);
   const notes = await load.check(data);
   const warmup = ctx.options.quick ? 1 : 3;
@@ -318,6 +326,7 @@ export async function runHttpLoad(ctx: BenchContext, load: HttpLoad): Promise<Sc
   );
   await waitForIdle(ctx.serverPid);
   const cacheBefore = await cacheCounts(ctx);
+  onLoadStart?.();
   const stats = await measureLoad(
     ctx,
     load,
@@ -462,7 +471,8 @@ export const inboxWhileConnecting: Scenario = async (ctx) => {
   const rate = ctx.options.quick ? 50 : 100;
   const background = ctx.members.slice(Math.floor(ctx.members.length / 2));
   const half = Math.floor(background.length / 2);
-  const pairs = Math.min(half, rate * (ctx.options.duration + 30));
+  // Enough for warm-up, ramp and window (runHttpLoad's, at most 3 + 10 s), with a margin.
+  const pairs = Math.min(half, rate * (ctx.options.duration + 15));
   ctx.log(`inbox-while-connecting: ${pairs} pairs invite each other first`);
   let setupErrors = 0;
   const invite = async (from: number, to: number) => {
@@ -475,17 +485,22 @@ export const inboxWhileConnecting: Scenario = async (ctx) => {
   let next = 0;
   let connected = 0;
   let writeErrors = 0;
-  const timer = setInterval(() => {
-    if (next >= pairs) return;
-    const i = next++;
-    invite(i + half, i).then(
-      () => void connected++,
-      () => void writeErrors++,
-    );
-  }, 1000 / rate);
-  const started = performance.now();
+  let timer: NodeJS.Timeout | undefined;
+  let started = 0;
+  // Started with the load, not before: the server is never idle while members connect.
+  const connectMembers = () => {
+    started = performance.now();
+    timer = setInterval(() => {
+      if (next >= pairs) return;
+      const i = next++;
+      invite(i + half, i).then(
+        () => void connected++,
+        () => void writeErrors++,
+      );
+    }, 1000 / rate);
+  };
   try {
-    const result = await runHttpLoad(ctx, inboxLoad(ctx, "inbox-while-connecting"));
+    const result = await runHttpLoad(ctx, inboxLoad(ctx, "inbox-while-connecting"), connectMembers);
     const seconds = (performance.now() - started) / 1000;
     return {
       ...result,
