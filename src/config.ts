@@ -2,7 +2,7 @@ import { randomBytes } from "node:crypto";
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { isLogLevel, LOG_LEVELS, type LogLevel } from "./observability/logger";
-import { defaultAppDir } from "./web/paths";
+import { defaultAppDir, defaultGraphiqlDir } from "./web/paths";
 import { DEVELOPMENT_ORIGINS, parseOrigins } from "./web/origins";
 
 /** Everything the server reads from the environment, checked once at start-up. */
@@ -90,6 +90,8 @@ export interface Config {
   corsOrigins: string[];
   /** Folder of the built example client served at /app. */
   appDir: string;
+  /** Folder of the built GraphiQL page served at /graphiql outside production. */
+  graphiqlDir: string;
 }
 
 const DAY_MS = 24 * 60 * 60 * 1000;
@@ -155,6 +157,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     wsMaxMessageBytes: int(env, "WS_MAX_MESSAGE_BYTES", 65_536, 1024, 100 * 1024 * 1024),
     corsOrigins: origins(env, production),
     appDir: env.APP_DIR || defaultAppDir(),
+    graphiqlDir: env.GRAPHIQL_DIR || defaultGraphiqlDir(),
   };
   if (!/^\d+\s*(ms|s|m|h|d|w|y)?$/.test(config.jwtExpiresIn)) {
     throw new ConfigError(`JWT_EXPIRES_IN must look like 7d or 12h, got "${config.jwtExpiresIn}"`);

@@ -24,7 +24,8 @@ import { createLoaders } from "./loaders";
 import { Member } from "./members/member.entity";
 import { Observability, type Logger } from "./observability";
 import { rootFieldOf } from "./observability/labels";
-import { landingPagePlugin } from "./sandbox";
+import { serveGraphiql } from "./explorer/graphiql";
+import { landingPagePlugin } from "./explorer/sandbox";
 import { buildAppSchema } from "./schema";
 import { AuthRateLimits, authAttempts } from "./security/auth-limits";
 import { clientIp } from "./security/client-ip";
@@ -387,6 +388,8 @@ export async function startServer(opts: StartOptions): Promise<RunningServer> {
   web.use("/graphql", bodyErrors(config.bodyLimit, obs.logger));
   // The example browser client (web/), built by `npm run build`.
   web.use("/app", serveClient(config.appDir));
+  // GraphiQL from the project's own bundle: an explorer that works offline.
+  if (!config.production) web.use("/graphiql", serveGraphiql(config.graphiqlDir));
 
   await new Promise<void>((resolve, reject) => {
     httpServer.once("error", reject);

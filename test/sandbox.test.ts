@@ -9,7 +9,7 @@ import {
 } from "graphql";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { buildAppSchema } from "../src/schema";
-import { STARTER_DOCUMENT, STARTER_VARIABLES } from "../src/sandbox";
+import { STARTER_DOCUMENT, STARTER_VARIABLES } from "../src/explorer/starter";
 import { startTestServer, type TestServer } from "./helpers/server";
 import { closeAll, subscribe } from "./helpers/ws";
 

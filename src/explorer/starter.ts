@@ -1,11 +1,6 @@
-import type { ApolloServerPlugin } from "@apollo/server";
-import { ApolloServerPluginLandingPageDisabled } from "@apollo/server/plugin/disabled";
-import { ApolloServerPluginLandingPageLocalDefault } from "@apollo/server/plugin/landingPage/default";
-import type { Config } from "./config";
-
 /**
- * The operations Apollo Sandbox opens with: the README's tour, ready to run one by one (pick
- * one with the Run button's menu). Checked against the schema and run against a real
+ * The operations both explorers open with (Apollo Sandbox at GET /graphql, GraphiQL at
+ * /graphiql): the README's tour, ready to run one by one (pick one with the Run button's menu). Checked against the schema and run against a real
  * server by test/sandbox.test.ts. No `<`, `>`, `&` or `'` anywhere: Apollo escapes only the
  * first of each when it writes this into the page's script.
  */
@@ -196,21 +191,3 @@ export const STARTER_VARIABLES = {
   message: "Thank you, but I work alone for now.",
   filter: { status: "PENDING" },
 };
-
-/**
- * Apollo Sandbox at GET /graphql (a browser's `Accept: text/html`) outside production, with
- * the starter operations and an empty `authorization` header to fill in (empty, a request
- * runs as nobody; a placeholder would be refused as a bad token). In production, no landing
- * page: the GET is an ordinary GraphQL request.
- */
-export function landingPagePlugin(config: Config): ApolloServerPlugin {
-  if (config.production) return ApolloServerPluginLandingPageDisabled();
-  return ApolloServerPluginLandingPageLocalDefault({
-    document: STARTER_DOCUMENT,
-    variables: STARTER_VARIABLES,
-    headers: { authorization: "" },
-    // Tokens travel in the header only; the API sets and reads no cookie.
-    includeCookies: false,
-    embed: { runTelemetry: false, endpointIsEditable: false },
-  });
-}
