@@ -12,6 +12,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import pg from "pg";
 import { openDatabase } from "../src/db/data-source";
+import { entities } from "../src/entities";
 
 async function main() {
   const name = process.argv[2];
@@ -31,6 +32,7 @@ async function main() {
   }
   try {
     const ds = await openDatabase({
+      entities,
       sqlitePath: join(tmpdir(), `migration-${process.pid}.sqlite`),
       databaseUrl: scratchUrl,
     });

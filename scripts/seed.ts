@@ -6,9 +6,10 @@
  * HTTP, so the data is exactly what a client could have produced: every rule, notification and
  * cooldown applies. Running it again on a seeded database changes nothing.
  *
- * Either way it then prints the logins and a guide: the inbox-manager operations of
- * test/operations/manager.graphql (checked against the schema by `npm run codegen`), each with
- * what it answers on this database, found by running it.
+ * Either way it then prints a guide, the inbox-manager operations of
+ * test/operations/manager.graphql (checked against the schema by `npm run codegen`) each with
+ * what it answers on this database, found by running it; and last the logins. The server it
+ * starts logs at `warn` (LOG_LEVEL, when set, wins), so no request log comes between.
  */
 import "reflect-metadata";
 import { readFileSync } from "node:fs";
@@ -413,11 +414,6 @@ function printGuide(steps: Awaited<ReturnType<typeof demoSteps>>): void {
   const main = MEMBERS[0];
   const noah = member("noah");
   const chloe = member("chloe");
-  const width = Math.max(...MEMBERS.map((m) => m.email.length));
-  console.log("\nDemo logins (password for all: " + PASSWORD + ")\n");
-  console.log(`  ${"email".padEnd(width)}  name`);
-  console.log(`  ${"-".repeat(width)}  ${"-".repeat(20)}`);
-  for (const m of MEMBERS) console.log(`  ${m.email.padEnd(width)}  ${m.name}`);
   console.log(`
 Amara (${main.email}) is the main demo member: eight pending invitations (three from
 Northwind colleagues), one ignored, a decline with a message among her notifications, three
@@ -451,24 +447,63 @@ demo; the operations are in test/operations/manager.graphql.)
 
 As ${noah.email}: query { sentInvitations { edges { node { status recipient { name } } } } }
 answers PENDING for both of his. The operations above are in test/operations/manager.graphql;
-README.md ("Managing the inbox") explains them.
-`);
+docs/inbox.md explains them.`);
+}
+
+/**
+ * Who is who, as seed() leaves them, in the order the logins list them: the members with a part
+ * in the guide first, then the others by what ties them to Amara.
+ */
+const WHO = new Map<string, string>([
+  ["amara", "the main demo member: start here"],
+  ["chloe", "takes only invitations that give her email"],
+  ["noah", "invited Amara (ignored) and Chloé (wrong email)"],
+  ...["lukas", "priya", "sofia"].map((key): [string, string] => [key, "Amara's connection"]),
+  ...["mateo", "ines", "ravi", "kenji", "hannah", "diego", "omar", "elena"].map(
+    (key): [string, string] => [key, "invited Amara"],
+  ),
+  ["grace", "declined Amara's invitation"],
+  ["tomasz", "invited by Amara, no answer yet"],
+  ...["wei", "isla", "fatima"].map((key): [string, string] => [key, "suggested to Amara"]),
+]);
+
+/**
+ * The logins, last: what someone comes back to the terminal for, so the guide must not scroll
+ * them away.
+ */
+function printLogins(): void {
+  const members = [...[...WHO.keys()].map(member), ...MEMBERS.filter((m) => !WHO.has(m.key))];
+  const email = Math.max(...members.map((m) => m.email.length));
+  const name = Math.max(...members.map((m) => m.name.length));
+  console.log(`\nDemo logins (password for all: ${PASSWORD})\n`);
+  for (const m of members) {
+    console.log(
+      `  ${m.email.padEnd(email)}  ${m.name.padEnd(name)}  ${WHO.get(m.key) ?? ""}`.trimEnd(),
+    );
+  }
 }
 
 async function main(): Promise<number> {
-  // Port 0: the seed must not collide with a running `npm start`; everything else from the env.
-  const config = loadConfig({ ...process.env, PORT: "0" });
+  // Port 0: the seed must not collide with a running `npm start`. Level warn: an info line for
+  // each of its ~80 requests would bury the logins, while warnings and errors still show.
+  // Everything else, LOG_LEVEL included when set, comes from the environment.
+  const config = loadConfig({
+    ...process.env,
+    PORT: "0",
+    LOG_LEVEL: process.env.LOG_LEVEL || "warn",
+  });
+  const where = config.databaseUrl ? "the PostgreSQL database of DATABASE_URL" : config.sqlitePath;
+  console.log(`Seeding ${where} through the API...`);
   const server = await startServer({ config, log: () => {} });
   try {
     const outcome = await seed(server);
     if (outcome === "already") {
-      console.log(
-        `${config.sqlitePath} is already seeded (${MEMBERS[0].email} exists); nothing changed.`,
-      );
+      console.log(`Already seeded (${MEMBERS[0].email} exists): nothing changed.`);
     } else {
-      console.log(`Seeded ${MEMBERS.length} demo members into ${config.sqlitePath}.`);
+      console.log(`Seeded ${MEMBERS.length} demo members.`);
     }
     printGuide(await demoSteps(server, config));
+    printLogins();
     return 0;
   } finally {
     await server.stop();

@@ -1,19 +1,22 @@
 import { systemClock, type Clock } from "./common/clock";
-import { setCursorSecret } from "./common/pagination";
-import type { Deps } from "./common/deps";
-import { createPubSubHandle, publishAll, type PubSubHandle } from "./common/pubsub";
+import { createLogger, type Logger } from "./common/logger";
+import { Cursors } from "./common/pagination";
+import { createBroker, publishAll, type Broker } from "./common/pubsub";
 import type { Config } from "./config";
-import { openDatabase, openReads, QueryCounter } from "./db/data-source";
 import { DataVersions } from "./db/changes";
-import { WriteQueue } from "./db/write-queue";
-import { createLogger, type Logger } from "./observability/logger";
+import { openDatabase, openReads, QueryCounter } from "./db/data-source";
+import { Writer } from "./db/writer";
+import type { Deps } from "./deps";
+import { entities } from "./entities";
 import { createServices, type Services } from "./services";
 
-/** Everything but the transport: database, pubsub, services. The server and scripts share it. */
+/** Everything but the transports: database, pubsub, services. The server and scripts share it. */
 export interface App {
   deps: Deps;
   services: Services;
-  pubsub: PubSubHandle;
+  /** The pubsub's connection (in-process or Redis): health and shutdown. */
+  broker: Broker;
+  /** Every SQL statement run, counted and timed. */
   counter: QueryCounter;
   close(): Promise<void>;
 }
@@ -24,32 +27,32 @@ export async function createApp(
   clock: Clock = systemClock,
   logger: Logger = createLogger(config.logLevel),
 ): Promise<App> {
-  setCursorSecret(config.jwtSecret);
   const counter = new QueryCounter();
-  const dataSource = await openDatabase(config, counter);
+  const dataSource = await openDatabase({ ...config, entities }, counter);
   const reads = await openReads(dataSource, counter);
-  const pubsub = createPubSubHandle(config.redisUrl, logger);
+  const broker = createBroker(config.redisUrl, logger);
   const deps: Deps = {
     config,
     dataSource,
     reads,
-    // The outbox rule: events go out only after their transaction committed.
-    queue: new WriteQueue(
+    // Signals go out only after their transaction committed.
+    writer: new Writer(
       dataSource,
-      (events) => publishAll(pubsub.pubSub, events),
+      (signals) => publishAll(broker.pubsub, signals),
       DataVersions.forDataSource(dataSource),
     ),
-    pubSub: pubsub.pubSub,
+    pubsub: broker.pubsub,
+    cursors: new Cursors(config.jwtSecret),
     clock,
     logger,
   };
   return {
     deps,
     services: createServices(deps),
-    pubsub,
+    broker,
     counter,
     async close() {
-      await pubsub.close();
+      await broker.close();
       if (reads !== dataSource) await reads.destroy();
       await dataSource.destroy();
     },

@@ -1,9 +1,9 @@
 import { randomBytes } from "node:crypto";
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { dirname, join } from "node:path";
-import { isLogLevel, LOG_LEVELS, type LogLevel } from "./observability/logger";
-import { defaultAppDir, defaultGraphiqlDir } from "./web/paths";
-import { DEVELOPMENT_ORIGINS, parseOrigins } from "./web/origins";
+import { bool, cleanEnv, EnvError, makeValidator, str } from "envalid";
+import { LOG_LEVELS, type LogLevel } from "./common/logger";
+import { DEVELOPMENT_ORIGINS, parseOrigins } from "./common/origins";
 
 /** Everything the server reads from the environment, checked once at start-up. */
 export interface Config {
@@ -16,8 +16,8 @@ export interface Config {
   /** Connections in the PostgreSQL pool. */
   databasePoolSize: number;
   /**
-   * Memory for repeated query answers (web/response-cache.ts), in bytes; 0 turns it off. SQLite
-   * only: with PostgreSQL other instances write where this one cannot see, so it is off there.
+   * Memory for repeated query answers (transport/response-cache.ts), in bytes; 0 turns it off.
+   * SQLite only: with PostgreSQL other instances write where this one cannot see.
    */
   responseCacheBytes: number;
   /** `redis://...`: the pubsub crosses instances through Redis instead of staying in-process. */
@@ -36,7 +36,7 @@ export interface Config {
   responseMaxLength: number;
   pageDefault: number;
   pageMax: number;
-  /** Largest accepted request body (an `express.json` limit such as `100kb`). */
+  /** Largest accepted request body (`100kb`, `1mb`: the `bytes` package's format). */
   bodyLimit: string;
   /** An invitation pending this long gets one INVITATION_REMINDER to its recipient. */
   reminderAfterMs: number;
@@ -99,128 +99,216 @@ const DAY_MS = 24 * 60 * 60 * 1000;
 /** Thrown for a bad environment value: the server refuses to start instead of guessing. */
 export class ConfigError extends Error {}
 
+/** An integer from `min` to `max`, as envalid validates it. */
+const int = (min: number, max: number) =>
+  makeValidator<number>((raw) => {
+    const value = Number(raw);
+    if (raw.trim() === "" || !Number.isInteger(value) || value < min || value > max) {
+      throw new EnvError(`must be an integer from ${min} to ${max}, got "${raw}"`);
+    }
+    return value;
+  });
+
+const pattern = (re: RegExp, what: string) =>
+  makeValidator<string>((raw) => {
+    if (!re.test(raw)) throw new EnvError(`must ${what}, got "${raw}"`);
+    return raw;
+  });
+
+const logLevel = makeValidator<LogLevel>((raw) => {
+  if (!(LOG_LEVELS as readonly string[]).includes(raw)) {
+    throw new EnvError(`must be one of ${LOG_LEVELS.join(", ")}, got "${raw}"`);
+  }
+  return raw as LogLevel;
+});
+
+const origins = makeValidator<string[]>((raw) => {
+  try {
+    return raw.trim() === "" ? [] : parseOrigins(raw);
+  } catch (err) {
+    throw new EnvError((err as Error).message);
+  }
+});
+
 /**
- * Reads and validates the configuration from `env` (default `process.env`).
- * In development a missing JWT_SECRET is generated once and kept beside the SQLite file;
- * in production it is required.
+ * Every variable the server reads, with its default and what it means. The same list is the
+ * configuration reference (docs/configuration.md, checked against it by a test).
+ */
+export const ENVIRONMENT = {
+  NODE_ENV: str({ default: "development", desc: "`production` hardens the defaults" }),
+  PORT: int(0, 65535)({ default: 4000, desc: "Listening port; 0 picks a free one" }),
+  HOST: str({ default: "0.0.0.0", desc: "Listening address" }),
+  SQLITE_PATH: str({ default: "./data/invitations.sqlite", desc: "The embedded database file" }),
+  DATABASE_URL: pattern(
+    /^postgres(ql)?:\/\//,
+    "start with postgres:// or postgresql://",
+  )({
+    default: undefined,
+    desc: "PostgreSQL instead of SQLite",
+  }),
+  DATABASE_POOL_SIZE: int(1, 1000)({ default: 10, desc: "PostgreSQL pool connections" }),
+  RESPONSE_CACHE_MB: int(0, 100_000)({ default: 64, desc: "Response cache memory; 0 is off" }),
+  REDIS_URL: pattern(
+    /^rediss?:\/\//,
+    "start with redis:// or rediss://",
+  )({
+    default: undefined,
+    desc: "Redis for the pubsub and rate limits across instances",
+  }),
+  LOG_LEVEL: logLevel({ default: "info", desc: "Least severe level logged" }),
+  METRICS_TOKEN: pattern(
+    /^.{16,}$/,
+    "have at least 16 characters",
+  )({
+    default: undefined,
+    desc: "Bearer token GET /metrics requires",
+  }),
+  JWT_SECRET: str({
+    default: undefined,
+    desc: "Token signing secret; required in production (32+ characters)",
+  }),
+  JWT_EXPIRES_IN: pattern(
+    /^\d+\s*(ms|s|m|h|d|w|y)?$/,
+    "look like 7d or 12h",
+  )({
+    default: "7d",
+    desc: "Token lifetime",
+  }),
+  INVITATION_COOLDOWN_DAYS: int(0, 3650)({ default: 21, desc: "Wait after a decline/withdraw" }),
+  NOTE_MAX_LENGTH: int(1, 10_000)({ default: 300, desc: "Longest invitation note" }),
+  RESPONSE_MAX_LENGTH: int(1, 10_000)({ default: 500, desc: "Longest decline/greeting" }),
+  PAGE_SIZE_DEFAULT: int(1, 1000)({ default: 20, desc: "Default page size" }),
+  PAGE_SIZE_MAX: int(1, 1000)({ default: 100, desc: "Largest page size" }),
+  BODY_LIMIT: pattern(
+    /^\s*\d+(\.\d+)?\s*(b|kb|mb|gb)?\s*$/i,
+    "look like 100kb or 1mb",
+  )({
+    default: "100kb",
+    desc: "Largest request body",
+  }),
+  REMINDER_AFTER_DAYS: int(1, 3650)({ default: 7, desc: "Automatic reminder after" }),
+  EXPIRY_AFTER_DAYS: int(1, 3650)({ default: 180, desc: "Open invitations expire after" }),
+  JOBS_INTERVAL_SECONDS: int(0, 86_400)({ default: 60, desc: "Jobs interval; 0 is off" }),
+  WEEKLY_INVITATION_LIMIT: int(1, 100_000)({ default: 100, desc: "Sends per 7 days" }),
+  PENDING_INVITATION_LIMIT: int(1, 100_000)({ default: 500, desc: "Open sends at once" }),
+  REPORT_SUSPENSION_THRESHOLD: int(1, 1000)({ default: 5, desc: "Reporters that suspend" }),
+  REPORT_WINDOW_DAYS: int(1, 3650)({ default: 30, desc: "Window the reports count in" }),
+  REPORT_SUSPENSION_DAYS: int(1, 3650)({ default: 7, desc: "Suspension length" }),
+  INTROSPECTION: bool({ default: undefined, desc: "Default: on outside production" }),
+  QUERY_MAX_DEPTH: int(1, 1000)({ default: 10, desc: "Deepest field nesting" }),
+  QUERY_MAX_ALIASES: int(0, 100_000)({ default: 30, desc: "Aliases per operation" }),
+  QUERY_MAX_TOKENS: int(10, 1_000_000)({ default: 2000, desc: "Tokens per document" }),
+  QUERY_MAX_COST: int(1, 100_000_000)({ default: 5000, desc: "Estimated cost per operation" }),
+  TRUST_PROXY: int(0, 10)({ default: 0, desc: "Trusted proxy hops (X-Forwarded-For)" }),
+  AUTH_RATE_WINDOW_SECONDS: int(1, 86_400)({ default: 900, desc: "logIn/signUp window" }),
+  LOGIN_MAX_PER_IP: int(1, 1_000_000_000)({ default: 100, desc: "logIn per address" }),
+  LOGIN_MAX_PER_EMAIL: int(1, 1_000_000_000)({ default: 10, desc: "logIn per email" }),
+  SIGNUP_MAX_PER_IP: int(1, 1_000_000_000)({ default: 20, desc: "signUp per address" }),
+  SIGNUP_MAX_PER_EMAIL: int(1, 1_000_000_000)({ default: 5, desc: "signUp per email" }),
+  WS_MAX_CONNECTIONS_PER_MEMBER: int(1, 1_000_000)({ default: 10, desc: "Sockets per member" }),
+  WS_MAX_SUBSCRIPTIONS_PER_CONNECTION: int(
+    1,
+    100_000,
+  )({
+    default: 20,
+    desc: "Operations per socket",
+  }),
+  WS_CONNECTION_INIT_TIMEOUT_MS: int(1, 600_000)({ default: 3000, desc: "connection_init wait" }),
+  WS_MAX_MESSAGE_BYTES: int(
+    1024,
+    100 * 1024 * 1024,
+  )({
+    default: 65_536,
+    desc: "Largest WebSocket message",
+  }),
+  CORS_ORIGINS: origins({
+    default: undefined,
+    desc: "Browser origins besides the server's own; default: localhost outside production",
+  }),
+  APP_DIR: str({ default: undefined, desc: "Built example client (default dist/web)" }),
+  GRAPHIQL_DIR: str({ default: undefined, desc: "Built GraphiQL page (default dist/graphiql)" }),
+};
+
+/**
+ * Reads and validates the configuration from `env` (default `process.env`): the one place in
+ * the server that reads the environment. An empty value counts as unset. In development a
+ * missing JWT_SECRET is generated once and kept beside the SQLite file; in production it is
+ * required.
  */
 export function loadConfig(env: Record<string, string | undefined> = process.env): Config {
-  const production = env.NODE_ENV === "production";
-  const sqlitePath = env.SQLITE_PATH || "./data/invitations.sqlite";
+  const given = Object.fromEntries(
+    Object.entries(env).filter(([, v]) => v !== undefined && v !== ""),
+  );
+  const e = cleanEnv(given, ENVIRONMENT, {
+    reporter: ({ errors }) => {
+      const [name, error] = Object.entries(errors)[0] ?? [];
+      if (name) throw new ConfigError(`${name} ${error?.message ?? "is invalid"}`);
+    },
+  });
+  const production = e.NODE_ENV === "production";
   const config: Config = {
-    port: int(env, "PORT", 4000, 0, 65535),
-    host: env.HOST || "0.0.0.0",
-    sqlitePath,
-    databaseUrl: env.DATABASE_URL || null,
-    databasePoolSize: int(env, "DATABASE_POOL_SIZE", 10, 1, 1000),
-    responseCacheBytes: int(env, "RESPONSE_CACHE_MB", 64, 0, 100_000) * 1024 * 1024,
-    redisUrl: env.REDIS_URL || null,
-    logLevel: (env.LOG_LEVEL || "info") as LogLevel,
-    metricsToken: env.METRICS_TOKEN || null,
+    port: e.PORT,
+    host: e.HOST,
+    sqlitePath: e.SQLITE_PATH,
+    databaseUrl: e.DATABASE_URL ?? null,
+    databasePoolSize: e.DATABASE_POOL_SIZE,
+    responseCacheBytes: e.RESPONSE_CACHE_MB * 1024 * 1024,
+    redisUrl: e.REDIS_URL ?? null,
+    logLevel: e.LOG_LEVEL,
+    metricsToken: e.METRICS_TOKEN ?? null,
     production,
-    jwtSecret: env.JWT_SECRET || "",
-    jwtExpiresIn: env.JWT_EXPIRES_IN || "7d",
-    cooldownMs: int(env, "INVITATION_COOLDOWN_DAYS", 21, 0, 3650) * DAY_MS,
-    noteMaxLength: int(env, "NOTE_MAX_LENGTH", 300, 1, 10_000),
-    responseMaxLength: int(env, "RESPONSE_MAX_LENGTH", 500, 1, 10_000),
-    pageDefault: int(env, "PAGE_SIZE_DEFAULT", 20, 1, 1000),
-    pageMax: int(env, "PAGE_SIZE_MAX", 100, 1, 1000),
-    bodyLimit: env.BODY_LIMIT || "100kb",
-    reminderAfterMs: int(env, "REMINDER_AFTER_DAYS", 7, 1, 3650) * DAY_MS,
-    expiryAfterMs: int(env, "EXPIRY_AFTER_DAYS", 180, 1, 3650) * DAY_MS,
-    jobsIntervalMs: int(env, "JOBS_INTERVAL_SECONDS", 60, 0, 86_400) * 1000,
-    weeklyInviteLimit: int(env, "WEEKLY_INVITATION_LIMIT", 100, 1, 100_000),
-    pendingInviteLimit: int(env, "PENDING_INVITATION_LIMIT", 500, 1, 100_000),
-    reportThreshold: int(env, "REPORT_SUSPENSION_THRESHOLD", 5, 1, 1000),
-    reportWindowMs: int(env, "REPORT_WINDOW_DAYS", 30, 1, 3650) * DAY_MS,
-    reportSuspensionMs: int(env, "REPORT_SUSPENSION_DAYS", 7, 1, 3650) * DAY_MS,
-    introspection: bool(env, "INTROSPECTION", !production),
-    queryMaxDepth: int(env, "QUERY_MAX_DEPTH", 10, 1, 1000),
-    queryMaxAliases: int(env, "QUERY_MAX_ALIASES", 30, 0, 100_000),
-    queryMaxTokens: int(env, "QUERY_MAX_TOKENS", 2000, 10, 1_000_000),
-    queryMaxCost: int(env, "QUERY_MAX_COST", 5000, 1, 100_000_000),
-    trustProxy: int(env, "TRUST_PROXY", 0, 0, 10),
-    authWindowMs: int(env, "AUTH_RATE_WINDOW_SECONDS", 900, 1, 86_400) * 1000,
-    logInMaxPerIp: int(env, "LOGIN_MAX_PER_IP", 100, 1, 1_000_000_000),
-    logInMaxPerEmail: int(env, "LOGIN_MAX_PER_EMAIL", 10, 1, 1_000_000_000),
-    signUpMaxPerIp: int(env, "SIGNUP_MAX_PER_IP", 20, 1, 1_000_000_000),
-    signUpMaxPerEmail: int(env, "SIGNUP_MAX_PER_EMAIL", 5, 1, 1_000_000_000),
-    wsMaxConnectionsPerMember: int(env, "WS_MAX_CONNECTIONS_PER_MEMBER", 10, 1, 1_000_000),
-    wsMaxSubscriptionsPerConnection: int(
-      env,
-      "WS_MAX_SUBSCRIPTIONS_PER_CONNECTION",
-      20,
-      1,
-      100_000,
-    ),
-    wsConnectionInitTimeoutMs: int(env, "WS_CONNECTION_INIT_TIMEOUT_MS", 3000, 1, 600_000),
-    wsMaxMessageBytes: int(env, "WS_MAX_MESSAGE_BYTES", 65_536, 1024, 100 * 1024 * 1024),
-    corsOrigins: origins(env, production),
-    appDir: env.APP_DIR || defaultAppDir(),
-    graphiqlDir: env.GRAPHIQL_DIR || defaultGraphiqlDir(),
+    jwtSecret: e.JWT_SECRET ?? "",
+    jwtExpiresIn: e.JWT_EXPIRES_IN,
+    cooldownMs: e.INVITATION_COOLDOWN_DAYS * DAY_MS,
+    noteMaxLength: e.NOTE_MAX_LENGTH,
+    responseMaxLength: e.RESPONSE_MAX_LENGTH,
+    pageDefault: e.PAGE_SIZE_DEFAULT,
+    pageMax: e.PAGE_SIZE_MAX,
+    bodyLimit: e.BODY_LIMIT,
+    reminderAfterMs: e.REMINDER_AFTER_DAYS * DAY_MS,
+    expiryAfterMs: e.EXPIRY_AFTER_DAYS * DAY_MS,
+    jobsIntervalMs: e.JOBS_INTERVAL_SECONDS * 1000,
+    weeklyInviteLimit: e.WEEKLY_INVITATION_LIMIT,
+    pendingInviteLimit: e.PENDING_INVITATION_LIMIT,
+    reportThreshold: e.REPORT_SUSPENSION_THRESHOLD,
+    reportWindowMs: e.REPORT_WINDOW_DAYS * DAY_MS,
+    reportSuspensionMs: e.REPORT_SUSPENSION_DAYS * DAY_MS,
+    introspection: e.INTROSPECTION ?? !production,
+    queryMaxDepth: e.QUERY_MAX_DEPTH,
+    queryMaxAliases: e.QUERY_MAX_ALIASES,
+    queryMaxTokens: e.QUERY_MAX_TOKENS,
+    queryMaxCost: e.QUERY_MAX_COST,
+    trustProxy: e.TRUST_PROXY,
+    authWindowMs: e.AUTH_RATE_WINDOW_SECONDS * 1000,
+    logInMaxPerIp: e.LOGIN_MAX_PER_IP,
+    logInMaxPerEmail: e.LOGIN_MAX_PER_EMAIL,
+    signUpMaxPerIp: e.SIGNUP_MAX_PER_IP,
+    signUpMaxPerEmail: e.SIGNUP_MAX_PER_EMAIL,
+    wsMaxConnectionsPerMember: e.WS_MAX_CONNECTIONS_PER_MEMBER,
+    wsMaxSubscriptionsPerConnection: e.WS_MAX_SUBSCRIPTIONS_PER_CONNECTION,
+    wsConnectionInitTimeoutMs: e.WS_CONNECTION_INIT_TIMEOUT_MS,
+    wsMaxMessageBytes: e.WS_MAX_MESSAGE_BYTES,
+    corsOrigins: e.CORS_ORIGINS ?? (production ? [] : [...DEVELOPMENT_ORIGINS]),
+    appDir: e.APP_DIR ?? join(packageRoot(), "dist", "web"),
+    graphiqlDir: e.GRAPHIQL_DIR ?? join(packageRoot(), "dist", "graphiql"),
   };
-  if (!/^\d+\s*(ms|s|m|h|d|w|y)?$/.test(config.jwtExpiresIn)) {
-    throw new ConfigError(`JWT_EXPIRES_IN must look like 7d or 12h, got "${config.jwtExpiresIn}"`);
-  }
-  if (config.databaseUrl && !/^postgres(ql)?:\/\//.test(config.databaseUrl)) {
-    throw new ConfigError("DATABASE_URL must start with postgres:// or postgresql://");
-  }
-  if (config.redisUrl && !/^rediss?:\/\//.test(config.redisUrl)) {
-    throw new ConfigError("REDIS_URL must start with redis:// or rediss://");
-  }
-  if (!isLogLevel(config.logLevel)) {
-    throw new ConfigError(
-      `LOG_LEVEL must be one of ${LOG_LEVELS.join(", ")}, got "${config.logLevel}"`,
-    );
-  }
-  if (config.metricsToken !== null && config.metricsToken.length < 16) {
-    throw new ConfigError("METRICS_TOKEN must have at least 16 characters");
-  }
   if (config.pageDefault > config.pageMax) {
     throw new ConfigError("PAGE_SIZE_DEFAULT must not exceed PAGE_SIZE_MAX");
   }
   if (!config.jwtSecret) {
     if (production) throw new ConfigError("JWT_SECRET is required when NODE_ENV=production");
-    config.jwtSecret = developmentSecret(sqlitePath);
+    config.jwtSecret = developmentSecret(config.sqlitePath);
   } else if (production && config.jwtSecret.length < 32) {
     throw new ConfigError("JWT_SECRET must have at least 32 characters in production");
   }
   return config;
 }
 
-function int(
-  env: Record<string, string | undefined>,
-  name: string,
-  fallback: number,
-  min: number,
-  max: number,
-): number {
-  const raw = env[name];
-  if (raw === undefined || raw === "") return fallback;
-  const value = Number(raw);
-  if (!Number.isInteger(value) || value < min || value > max) {
-    throw new ConfigError(`${name} must be an integer from ${min} to ${max}, got "${raw}"`);
-  }
-  return value;
-}
-
-/** CORS_ORIGINS, or local dev servers outside production and nothing in production. */
-function origins(env: Record<string, string | undefined>, production: boolean): string[] {
-  const raw = env.CORS_ORIGINS;
-  if (raw === undefined || raw.trim() === "") return production ? [] : [...DEVELOPMENT_ORIGINS];
-  try {
-    return parseOrigins(raw);
-  } catch (err) {
-    throw new ConfigError(`CORS_ORIGINS: ${(err as Error).message}`);
-  }
-}
-
-function bool(env: Record<string, string | undefined>, name: string, fallback: boolean): boolean {
-  const raw = env[name];
-  if (raw === undefined || raw === "") return fallback;
-  if (raw === "true" || raw === "1") return true;
-  if (raw === "false" || raw === "0") return false;
-  throw new ConfigError(`${name} must be true or false, got "${raw}"`);
+/** The package's folder, from this file whether it runs from src/ or compiled in dist/src/. */
+function packageRoot(): string {
+  let dir = __dirname;
+  while (!existsSync(join(dir, "package.json")) && dirname(dir) !== dir) dir = dirname(dir);
+  return dir;
 }
 
 /** A random secret generated once per data folder, so tokens survive restarts in development. */

@@ -1,5 +1,7 @@
-import type { Deps } from "./common/deps";
-import type { Loaders } from "./loaders";
+import type { IncomingMessage } from "node:http";
+import { unauthenticated } from "./common/errors";
+import type { Deps } from "./deps";
+import { createLoaders, type Loaders } from "./loaders";
 import type { Services } from "./services";
 
 /** What every resolver receives: who is asking, the services, and this request's loaders. */
@@ -8,6 +10,10 @@ export interface Context {
   services: Services;
   loaders: Loaders;
   deps: Deps;
+  /** The client's address as rate limits count it. */
+  clientIp: string;
+  /** The HTTP request behind the operation (none over WebSocket), for its log line. */
+  request?: IncomingMessage;
 }
 
 /**
@@ -23,14 +29,31 @@ export class OperationContext implements Context {
     public viewerId: string | null,
     public services: Services,
     public deps: Deps,
-    private readonly makeLoaders: (viewerId: string | null) => Loaders,
+    public clientIp: string,
+    /** Whether the loaders cache what they load: not for a subscription, which lives for hours. */
+    private readonly cacheLoaders: boolean,
+    public request?: IncomingMessage,
   ) {}
 
   get loaders(): Loaders {
-    return (this.made ??= this.makeLoaders(this.viewerId));
+    return (this.made ??= createLoaders(this.deps.reads, this.viewerId, this.cacheLoaders));
   }
 
   set loaders(value: Loaders) {
     this.made = value;
   }
+}
+
+/** The id of the member making the request; UNAUTHENTICATED without one. */
+export function requireViewer(ctx: Context): string {
+  if (!ctx.viewerId) throw unauthenticated();
+  return ctx.viewerId;
+}
+
+/**
+ * Drops what this request's loaders cached after a mutation that changes who is connected
+ * or blocked, so later fields of the same operation see the change (rule 9: "at once").
+ */
+export function refreshLoaders(ctx: Context): void {
+  ctx.loaders = createLoaders(ctx.deps.reads, ctx.viewerId);
 }

@@ -1,6 +1,6 @@
 import { AuthService } from "./auth/auth.service";
 import { BlockService } from "./blocks/block.service";
-import type { Deps } from "./common/deps";
+import type { Deps } from "./deps";
 import { ConnectionService } from "./connections/connection.service";
 import { InvitationService } from "./invitations/invitation.service";
 import { JobService } from "./jobs/jobs.service";

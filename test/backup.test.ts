@@ -4,7 +4,7 @@
  * write answered before the backup began, and serve as the data of a new server.
  */
 import { execFile } from "node:child_process";
-import { mkdtempSync } from "node:fs";
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { promisify } from "node:util";
@@ -16,10 +16,36 @@ import { ON_POSTGRES, startTestServer, type TestServer } from "./helpers/server"
 const run = promisify(execFile);
 const root = resolve(__dirname, "..");
 const servers: TestServer[] = [];
+const tempDirs: string[] = [];
 
 afterAll(async () => {
   for (const s of servers) await s.stop();
+  for (const dir of tempDirs) rmSync(dir, { recursive: true, force: true });
 });
+
+function tempDir(): string {
+  const dir = mkdtempSync(join(tmpdir(), "backup-"));
+  tempDirs.push(dir);
+  return dir;
+}
+
+/** A small SQLite file to back up: the folder cases need no server. */
+function sourceDatabase(): string {
+  const file = join(tempDir(), "source.sqlite");
+  const db = new Database(file);
+  db.exec(`CREATE TABLE "note" ("text" TEXT); INSERT INTO "note" VALUES ('kept');`);
+  db.close();
+  return file;
+}
+
+/** `npm run backup -- target` on `source`, as a separate process. */
+function backup(source: string, target: string) {
+  return run(
+    process.execPath,
+    [join(root, "node_modules/vite-node/dist/cli.mjs"), "scripts/backup.ts", target],
+    { cwd: root, env: { ...process.env, SQLITE_PATH: source, JWT_SECRET: "test-secret" } },
+  );
+}
 
 describe.skipIf(ON_POSTGRES)("npm run backup (SQLite)", () => {
   it("copies a consistent database while the server writes", async () => {
@@ -87,5 +113,35 @@ describe.skipIf(ON_POSTGRES)("npm run backup (SQLite)", () => {
         { cwd: root, env: { ...process.env, SQLITE_PATH: server.sqlitePath } },
       ),
     ).rejects.toMatchObject({ stderr: expect.stringContaining("exists") });
+  }, 60_000);
+
+  it("creates the missing folders of the destination", async () => {
+    const target = join(tempDir(), "nightly", "2024", "06", "copy.sqlite");
+    const { stdout } = await backup(sourceDatabase(), target);
+    expect(JSON.parse(stdout.trim().split("\n").pop()!)).toMatchObject({
+      backup: target,
+      integrity: "ok",
+    });
+    const copy = new Database(target, { readonly: true });
+    expect(copy.prepare(`SELECT "text" FROM "note"`).pluck().all()).toEqual(["kept"]);
+    copy.close();
+  }, 60_000);
+
+  it("names the folder it cannot create, and why, in one line", async () => {
+    const dir = tempDir();
+    const blocker = join(dir, "backups");
+    writeFileSync(blocker, "a file where the folder should be\n");
+    const folder = join(blocker, "nightly");
+    const failure = await backup(sourceDatabase(), join(folder, "copy.sqlite")).then(
+      () => null,
+      (err: { code: number; stderr: string }) => err,
+    );
+    expect(failure).not.toBeNull();
+    expect(failure!.code).toBe(1);
+    // One line, no stack trace.
+    expect(failure!.stderr.trim()).toBe(
+      `backup: cannot create the folder ${folder}: ${blocker} is a file, not a folder`,
+    );
+    expect(existsSync(join(folder, "copy.sqlite"))).toBe(false);
   }, 60_000);
 });

@@ -1,5 +1,5 @@
 /**
- * The GraphQL fast path (src/web/fast-graphql.ts) answers POST /graphql without Express. Each
+ * The GraphQL fast path (src/transport/fast-path.ts) answers POST /graphql without Express. Each
  * request here is sent twice over real HTTP: with a declared length (the fast path) and as a
  * chunked stream (which the fast path leaves to Express). Both answers must be the same:
  * status, body and headers.

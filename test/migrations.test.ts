@@ -8,12 +8,14 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { openDatabase } from "../src/db/data-source";
+import { entities } from "../src/entities";
 import { migrationsFor } from "../src/db/migrations";
 import { testDatabase } from "./helpers/server";
 
 /** A fresh SQLite file, or the test database when the suite runs on PostgreSQL. */
 function target() {
   return {
+    entities,
     sqlitePath: join(mkdtempSync(join(tmpdir(), "migrations-")), "m.sqlite"),
     databaseUrl: process.env.DATABASE_URL ?? null,
   };

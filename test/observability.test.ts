@@ -8,9 +8,16 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import WebSocket from "ws";
 import { loadConfig } from "../src/config";
 import { createLogger } from "../src/observability";
-import { startServer, type RunningServer } from "../src/server";
+import { startServer } from "../src/server";
 import { act, inviteOk, signUp, type TestMember } from "./helpers/http";
-import { DATABASE_URL, REDIS_URL, startTestServer, testDatabase } from "./helpers/server";
+import {
+  DATABASE_URL,
+  REDIS_URL,
+  startTestServer,
+  testDatabase,
+  withTestHooks,
+  type TestServer,
+} from "./helpers/server";
 import { closeAll, subscribe } from "./helpers/ws";
 
 type LogLine = Record<string, unknown> & { msg: string };
@@ -48,7 +55,7 @@ class LogCapture {
 
 const tempDirs: string[] = [];
 /** The real server, with its logs at debug level going to `capture` instead of stdout. */
-async function startCapturedServer(capture: LogCapture): Promise<RunningServer> {
+async function startCapturedServer(capture: LogCapture): Promise<TestServer> {
   const dir = mkdtempSync(join(tmpdir(), "invitations-obs-"));
   tempDirs.push(dir);
   const sqlitePath = join(dir, "test.sqlite");
@@ -67,7 +74,10 @@ async function startCapturedServer(capture: LogCapture): Promise<RunningServer> 
   if (DATABASE_URL) env.DATABASE_URL = await testDatabase(sqlitePath);
   if (REDIS_URL) env.REDIS_URL = REDIS_URL;
   const config = loadConfig(env);
-  return startServer({ config, log: () => {}, logger: createLogger(config.logLevel, capture) });
+  return withTestHooks(
+    await startServer({ config, log: () => {}, logger: createLogger(config.logLevel, capture) }),
+    sqlitePath,
+  );
 }
 
 const LOG_IN = `mutation LogIn($email: String!, $password: String!) {
@@ -81,7 +91,7 @@ type Body = { data?: any; errors?: any[] };
 
 /** POSTs an operation with extra headers; returns the response and its JSON body. */
 async function post(
-  server: RunningServer,
+  server: TestServer,
   body: object,
   headers: Record<string, string> = {},
 ): Promise<{ res: Response; json: Body }> {
@@ -94,7 +104,7 @@ async function post(
 }
 
 /** Scrapes /metrics (with a bearer token when given). */
-async function scrape(server: RunningServer, token?: string): Promise<Response> {
+async function scrape(server: TestServer, token?: string): Promise<Response> {
   const url = server.url.replace(/\/graphql$/, "/metrics");
   return fetch(url, { headers: token ? { authorization: `Bearer ${token}` } : {} });
 }
@@ -131,7 +141,7 @@ function total(s: Map<string, number>, name: string): number {
 }
 
 const capture = new LogCapture();
-let server: RunningServer;
+let server: TestServer;
 
 beforeAll(async () => {
   server = await startCapturedServer(capture);

@@ -8,9 +8,9 @@ import { randomUUID } from "node:crypto";
 import { createServer, type AddressInfo } from "node:net";
 import { Redis } from "ioredis";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { createPubSubHandle, Topic, type PubSubHandle } from "../src/common/pubsub";
+import { createBroker, Topic, type Broker } from "../src/common/pubsub";
 import { eagerSubscribe } from "../src/common/subscribe";
-import { createLogger } from "../src/observability/logger";
+import { createLogger } from "../src/common/logger";
 import { startLatencyProxy, type LatencyProxy } from "./helpers/latency-proxy";
 
 const REDIS_URL = process.env.REDIS_URL;
@@ -30,8 +30,8 @@ function within<T>(promise: Promise<T>): Promise<T> {
 
 describe.skipIf(!REDIS_URL)("pubsub through Redis", () => {
   let proxy: LatencyProxy;
-  let far: PubSubHandle; // reaches Redis through the proxy
-  let near: PubSubHandle; // reaches Redis directly
+  let far: Broker; // reaches Redis through the proxy
+  let near: Broker; // reaches Redis directly
   let redis: Redis;
 
   beforeAll(async () => {
@@ -43,8 +43,8 @@ describe.skipIf(!REDIS_URL)("pubsub through Redis", () => {
     const farUrl = new URL(REDIS_URL!);
     farUrl.hostname = proxy.host;
     farUrl.port = String(proxy.port);
-    far = createPubSubHandle(farUrl.toString(), logger);
-    near = createPubSubHandle(REDIS_URL!, logger);
+    far = createBroker(farUrl.toString(), logger);
+    near = createBroker(REDIS_URL!, logger);
     redis = new Redis(REDIS_URL!);
   });
 
@@ -57,7 +57,7 @@ describe.skipIf(!REDIS_URL)("pubsub through Redis", () => {
     for (let round = 0; round < 5; round++) {
       const memberId = randomUUID();
       const started = Date.now();
-      const sub = eagerSubscribe(far.pubSub, Topic.NotificationAdded, memberId);
+      const sub = eagerSubscribe(far.pubsub, Topic.NotificationAdded, memberId);
       await sub.ready;
       // The confirmation crossed the proxy: ready cannot have come sooner.
       expect(Date.now() - started).toBeGreaterThanOrEqual(DELAY_MS - 5);
@@ -67,7 +67,7 @@ describe.skipIf(!REDIS_URL)("pubsub through Redis", () => {
       )) as [string, number];
       expect(Number(subscribers)).toBe(1);
 
-      near.pubSub.publish(Topic.NotificationAdded, memberId, { seq: round + 1 });
+      near.pubsub.publish(Topic.NotificationAdded, memberId, { seq: round + 1 });
       expect(await within(sub.next())).toEqual({ done: false, value: { seq: round + 1 } });
       await sub.return?.();
     }
@@ -75,15 +75,15 @@ describe.skipIf(!REDIS_URL)("pubsub through Redis", () => {
 
   it("a second subscription on a channel already confirmed is ready at once", async () => {
     const memberId = randomUUID();
-    const first = eagerSubscribe(far.pubSub, Topic.InvitationDeclined, memberId);
+    const first = eagerSubscribe(far.pubsub, Topic.InvitationDeclined, memberId);
     await first.ready;
     const started = Date.now();
-    const second = eagerSubscribe(far.pubSub, Topic.InvitationDeclined, memberId);
+    const second = eagerSubscribe(far.pubsub, Topic.InvitationDeclined, memberId);
     await second.ready;
     expect(Date.now() - started).toBeLessThan(DELAY_MS);
 
     const payload = { invitationId: "i1", message: null, declinedAt: new Date(0).toISOString() };
-    near.pubSub.publish(Topic.InvitationDeclined, memberId, payload);
+    near.pubsub.publish(Topic.InvitationDeclined, memberId, payload);
     expect((await within(first.next())).value).toEqual(payload);
     expect((await within(second.next())).value).toEqual(payload);
     await Promise.all([first.return?.(), second.return?.()]);
@@ -92,10 +92,10 @@ describe.skipIf(!REDIS_URL)("pubsub through Redis", () => {
 
 describe("pubsub in one process", () => {
   it("ready is at once", async () => {
-    const local = createPubSubHandle(null, logger);
-    const sub = eagerSubscribe(local.pubSub, Topic.NotificationAdded, "m1");
+    const local = createBroker(null, logger);
+    const sub = eagerSubscribe(local.pubsub, Topic.NotificationAdded, "m1");
     await sub.ready;
-    local.pubSub.publish(Topic.NotificationAdded, "m1", { seq: 1 });
+    local.pubsub.publish(Topic.NotificationAdded, "m1", { seq: 1 });
     expect((await within(sub.next())).value).toEqual({ seq: 1 });
     await sub.return?.();
     await local.close();
@@ -114,10 +114,10 @@ describe("pubsub with Redis unreachable", () => {
     const logger = createLogger("error", {
       write: (line: string) => void lines.push(JSON.parse(line) as Record<string, unknown>),
     });
-    const handle = createPubSubHandle(`redis://127.0.0.1:${port}`, logger);
+    const handle = createBroker(`redis://127.0.0.1:${port}`, logger);
     try {
       const secret = "a decline message that must not reach the logs";
-      handle.pubSub.publish(Topic.InvitationDeclined, "m1", {
+      handle.pubsub.publish(Topic.InvitationDeclined, "m1", {
         invitationId: "i1",
         message: secret,
         declinedAt: new Date(0).toISOString(),

@@ -46,7 +46,7 @@ function holdInvitation(
 ) {
   const id = randomUUID();
   const written = gate();
-  const done = server.queue.transaction(async (em, _events, scope) => {
+  const done = server.writer.transaction(async (em, _signals, scope) => {
     scope.touch(sender.id, recipient.id);
     await execute(
       em,

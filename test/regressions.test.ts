@@ -15,21 +15,24 @@ import {
 } from "./helpers/http";
 import { startTestServer, type TestServer } from "./helpers/server";
 import { closeAll, subscribe } from "./helpers/ws";
-import { cursorParts, encodeCursor } from "../src/common/pagination";
+import { Cursors } from "../src/common/pagination";
 
 // Regression tests for the review fixes of b5c0419, each through the real HTTP / WS API.
 // They run on SQLite, and on PostgreSQL + Redis when DATABASE_URL and REDIS_URL are set.
 
 const DAY_MS = 24 * 60 * 60 * 1000;
 
-/** A cursor as the server (in this process, same secret) seals them. */
-function cursorOf(parts: unknown[], scope?: string): string {
-  return encodeCursor(parts as (string | number)[], scope);
+/** Cursors as the test servers seal them (the same secret). */
+const cursors = new Cursors("test-secret");
+
+/** A cursor as `server` seals them (by default, as the test servers do). */
+function cursorOf(parts: unknown[], scope?: string, server?: TestServer): string {
+  return (server?.app.deps.cursors ?? cursors).encode(parts as (string | number)[], scope);
 }
 
 /** The parts of a cursor the server made (its format is known to the tests, opaque to clients). */
 function partsOf(cursor: string, scope?: string): unknown[] {
-  return cursorParts(cursor, scope);
+  return cursors.parts(cursor, scope);
 }
 
 const servers: TestServer[] = [];
@@ -564,7 +567,7 @@ describe("WebSocket errors", () => {
         server,
         b.token,
         `subscription ($after: String) { notificationAdded(after: $after) { kind actor { id name } } }`,
-        { after: cursorOf([0], b.id) },
+        { after: cursorOf([0], b.id, server) },
       );
     } finally {
       await server.dataSource.query(`ALTER TABLE member_gone RENAME TO member`);
@@ -617,7 +620,9 @@ describe("WebSocket errors", () => {
 
     it("a bad cursor still arrives coded BAD_USER_INPUT, with its message", async () => {
       const a = await signUp(server);
-      const o = await wsOnce(server, a.token, NOTIFICATION_ADDED, { after: cursorOf([1.5], a.id) });
+      const o = await wsOnce(server, a.token, NOTIFICATION_ADDED, {
+        after: cursorOf([1.5], a.id, server),
+      });
       const errors = wsErrors(o);
       expect(errors).toHaveLength(1);
       expect(errors[0].extensions?.code).toBe("BAD_USER_INPUT");

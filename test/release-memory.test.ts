@@ -1,9 +1,9 @@
 /**
- * ReleaseAfterWave (src/common/release-memory.ts): one full collection after a wave of closed
+ * ReleaseAfterWave (src/transport/release-memory.ts): one full collection after a wave of closed
  * sockets, and V8's real collector behind it.
  */
 import { describe, expect, it } from "vitest";
-import { ReleaseAfterWave } from "../src/common/release-memory";
+import { ReleaseAfterWave } from "../src/transport/release-memory";
 
 const wait = (ms: number) => new Promise((r) => setTimeout(r, ms));
 

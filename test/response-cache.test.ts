@@ -1,5 +1,5 @@
 /**
- * The response cache (src/web/response-cache.ts) over real HTTP: a repeated query is answered
+ * The response cache (src/transport/response-cache.ts) over real HTTP: a repeated query is answered
  * without SQL, and every write that changes what a member can read is seen at once, including
  * one by another process on the same SQLite file. An ignore leaves the sender's cached answers
  * as they were (rule 1). On PostgreSQL the cache is off.
@@ -10,7 +10,7 @@ import fc from "fast-check";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { Context } from "../src/context";
 import { DataVersions } from "../src/db/changes";
-import { ResponseCache } from "../src/web/response-cache";
+import { ResponseCache } from "../src/transport/response-cache";
 import { act, connect, gql, inviteOk, ok, signUp, type TestMember } from "./helpers/http";
 import { ON_POSTGRES, startTestServer, type TestServer } from "./helpers/server";
 

@@ -8,27 +8,29 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { DataSource, EntityManager } from "typeorm";
-import type { PendingEvent } from "../src/common/pubsub";
+import type { Signal } from "../src/common/pubsub";
 import { openDatabase } from "../src/db/data-source";
-import { MAX_GROUP, WriteQueue } from "../src/db/write-queue";
+import { entities } from "../src/entities";
+import { MAX_GROUP, Writer } from "../src/db/writer";
 import { DATABASE_URL, ON_POSTGRES, testDatabase } from "./helpers/server";
 
 let dir: string;
 let db: DataSource;
 let published: string[];
-let queue: WriteQueue;
+let queue: Writer;
 
 beforeAll(async () => {
   dir = mkdtempSync(join(tmpdir(), "write-queue-"));
   const sqlitePath = join(dir, "queue.sqlite");
   db = await openDatabase({
+    entities,
     sqlitePath,
     databaseUrl: DATABASE_URL ? await testDatabase(sqlitePath) : null,
   });
   await db.query(`DROP TABLE IF EXISTS queue_probe`);
   await db.query(`CREATE TABLE queue_probe (v VARCHAR(20) NOT NULL)`);
   published = [];
-  queue = new WriteQueue(db, (events) => {
+  queue = new Writer(db, (events) => {
     for (const e of events) published.push(e.memberId);
   });
 });
@@ -48,7 +50,7 @@ const stored = async (): Promise<string[]> =>
   ((await db.query(`SELECT v FROM queue_probe ORDER BY v`)) as { v: string }[]).map((r) => r.v);
 /** An event whose memberId names the transaction (the queue publishes it as it is). */
 const event = (name: string) =>
-  ({ topic: "notificationAdded", memberId: name, payload: {} }) as unknown as PendingEvent;
+  ({ topic: "notificationAdded", memberId: name, payload: {} }) as unknown as Signal;
 
 describe("the write queue", () => {
   it("rolls back a failed transaction alone; the others commit and publish, in order", async () => {

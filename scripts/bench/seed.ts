@@ -24,6 +24,7 @@ import { createSecretKey, randomUUID, type KeyObject } from "node:crypto";
 import Database from "better-sqlite3";
 import jwt from "jsonwebtoken";
 import { openDatabase } from "../../src/db/data-source";
+import { entities } from "../../src/entities";
 import { foldKey } from "../../src/members/member.entity";
 
 export interface SeedOptions {
@@ -251,7 +252,7 @@ export async function seed(opts: SeedOptions): Promise<SeedResult> {
   const backgroundInvitations = opts.invitations - inbox;
 
   // Migrations by the app itself, then close it: from here on it is raw SQL.
-  const dataSource = await openDatabase({ sqlitePath: opts.sqlitePath });
+  const dataSource = await openDatabase({ entities, sqlitePath: opts.sqlitePath });
   await dataSource.destroy();
 
   const db = new Database(opts.sqlitePath);

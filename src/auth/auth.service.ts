@@ -1,5 +1,5 @@
 import { randomUUID } from "node:crypto";
-import type { Deps } from "../common/deps";
+import type { Deps } from "../deps";
 import { badInput, conflict, unauthenticated } from "../common/errors";
 import { Member } from "../members/member.entity";
 import type { SignUpInput } from "./auth.inputs";
@@ -23,7 +23,7 @@ export class AuthService {
     }
     const email = normalizeEmail(input.email);
     const passwordHash = await hashPassword(input.password);
-    const member = await this.deps.queue.transaction(async (em) => {
+    const member = await this.deps.writer.transaction(async (em) => {
       if (await em.exists(Member, { where: { email } })) {
         throw conflict("An account with this email already exists.");
       }

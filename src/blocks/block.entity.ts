@@ -1,5 +1,4 @@
 import { Column, Entity, Index, JoinColumn, ManyToOne, PrimaryColumn } from "typeorm";
-import { DATE_TYPE } from "../db/column-types";
 import { Member } from "../members/member.entity";
 
 /** `blockerId` blocked `blockedId`; while it exists each is invisible to the other. */
@@ -12,7 +11,7 @@ export class BlockRecord {
   @PrimaryColumn("varchar", { length: 36 })
   blockedId: string;
 
-  @Column(DATE_TYPE)
+  @Column("datetime")
   createdAt: Date;
 
   // Foreign key only (never loaded through it): keeps the table honest.

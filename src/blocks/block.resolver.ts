@@ -1,6 +1,5 @@
 import { Arg, Ctx, ID, Mutation, Resolver } from "type-graphql";
-import { refreshLoaders, requireViewer } from "../common/viewer";
-import type { Context } from "../context";
+import { refreshLoaders, requireViewer, type Context } from "../context";
 
 @Resolver()
 export class BlockResolver {

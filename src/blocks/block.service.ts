@@ -1,4 +1,4 @@
-import type { Deps } from "../common/deps";
+import type { Deps } from "../deps";
 import { badInput } from "../common/errors";
 import { lockMembers } from "../db/locks";
 import type { ConnectionService } from "../connections/connection.service";
@@ -21,7 +21,7 @@ export class BlockService {
    */
   block(viewerId: string, targetId: string): Promise<boolean> {
     if (viewerId === targetId) throw badInput("You cannot block yourself.", "id");
-    return this.deps.queue.transaction(async (em) => {
+    return this.deps.writer.transaction(async (em) => {
       await lockMembers(em, [viewerId, targetId]);
       await requireVisibleMember(em, viewerId, targetId);
       await em
@@ -47,7 +47,7 @@ export class BlockService {
 
   /** Lifts the viewer's block; false when the viewer had none on them. */
   unblock(viewerId: string, targetId: string): Promise<boolean> {
-    return this.deps.queue.transaction(async (em) => {
+    return this.deps.writer.transaction(async (em) => {
       await lockMembers(em, [viewerId, targetId]);
       const result = await em.delete(BlockRecord, { blockerId: viewerId, blockedId: targetId });
       if ((result.affected ?? 0) > 0) return true;

@@ -1,4 +1,4 @@
-import { createCipheriv, createDecipheriv, createHash, createHmac, randomBytes } from "node:crypto";
+import { createCipheriv, createDecipheriv, createHash, createHmac } from "node:crypto";
 import { Arg, ClassType, Field, Int, ObjectType } from "type-graphql";
 import { badInput } from "./errors";
 
@@ -89,55 +89,79 @@ export function pageSize(first: number | null | undefined, dflt: number, max: nu
   return first;
 }
 
-// Cursors are sealed (AES-256-GCM), not just base64: a readable cursor would show what it
-// encodes, such as a notification's per-member sequence number, whose gaps told a member
-// that notifications existed which a block now hides from them (found by the differential
-// privacy test). The nonce is an HMAC of the content, so one position always gives the same
-// cursor. A per-member position (a notification's `seq`) is also sealed to its member
-// (`scope`, authenticated with the cursor): otherwise seq 5 would give the same cursor for
-// everyone, and a second account could build a table from cursors back to numbers. The key
-// comes from JWT_SECRET (`setCursorSecret` at start): every instance that shares the secret
-// reads the others' cursors.
-let cursorKey = randomBytes(32);
-
-/** Derives the cursor key from the server's secret; called once at start. */
-export function setCursorSecret(secret: string): void {
-  cursorKey = createHash("sha256").update(`invitations-cursor:${secret}`).digest();
-}
-
 /**
- * Encodes a keyset position (sort value + id) as an opaque, sealed cursor; with `scope` (a
- * member id) only `decodeCursor` with the same scope opens it.
+ * Sealed cursors. A cursor is AES-256-GCM sealed, not just base64: a readable cursor would show
+ * what it encodes, such as a notification's per-member sequence number, whose gaps would tell a
+ * member that notifications exist which a block now hides from them. The nonce is an HMAC of
+ * the content, so one position always gives the same cursor. A per-member position is also
+ * sealed to its member (`scope`, authenticated with the cursor): otherwise seq 5 would give the
+ * same cursor for everyone, and a second account could map cursors back to numbers. The key is
+ * derived from the server's secret, so every instance that shares the secret reads the others'
+ * cursors.
  */
-export function encodeCursor(parts: (string | number)[], scope = ""): string {
-  const plain = Buffer.from(JSON.stringify(parts));
-  const nonce = createHmac("sha256", cursorKey)
-    .update(scope + "\u0000")
-    .update(plain)
-    .digest()
-    .subarray(0, 12);
-  const cipher = createCipheriv("aes-256-gcm", cursorKey, nonce);
-  cipher.setAAD(Buffer.from(scope));
-  const sealed = Buffer.concat([cipher.update(plain), cipher.final()]);
-  return Buffer.concat([nonce, sealed, cipher.getAuthTag()]).toString("base64url");
-}
+export class Cursors {
+  private readonly key: Buffer;
 
-/** The parts inside a cursor, unchecked (tests look into cursors; clients cannot). */
-export function cursorParts(cursor: string, scope = ""): unknown[] {
-  return JSON.parse(openCursor(cursor, scope)) as unknown[];
-}
+  constructor(secret: string) {
+    this.key = createHash("sha256").update(`invitations-cursor:${secret}`).digest();
+  }
 
-/** The JSON inside a cursor made by `encodeCursor`; throws if it was not made with our key. */
-function openCursor(cursor: string, scope: string): string {
-  const raw = Buffer.from(cursor, "base64url");
-  if (raw.length < 12 + 16) throw new Error("too short");
-  const decipher = createDecipheriv("aes-256-gcm", cursorKey, raw.subarray(0, 12));
-  decipher.setAAD(Buffer.from(scope));
-  decipher.setAuthTag(raw.subarray(raw.length - 16));
-  return Buffer.concat([
-    decipher.update(raw.subarray(12, raw.length - 16)),
-    decipher.final(),
-  ]).toString("utf8");
+  /** Seals a keyset position (sort values + id); with `scope` only the same scope opens it. */
+  encode(parts: (string | number)[], scope = ""): string {
+    const plain = Buffer.from(JSON.stringify(parts));
+    const nonce = createHmac("sha256", this.key)
+      .update(scope + "\u0000")
+      .update(plain)
+      .digest()
+      .subarray(0, 12);
+    const cipher = createCipheriv("aes-256-gcm", this.key, nonce);
+    cipher.setAAD(Buffer.from(scope));
+    const sealed = Buffer.concat([cipher.update(plain), cipher.final()]);
+    return Buffer.concat([nonce, sealed, cipher.getAuthTag()]).toString("base64url");
+  }
+
+  /**
+   * The position inside a cursor made by `encode` with parts of the given kinds; anything
+   * else, including numbers no database column could hold, is BAD_USER_INPUT (never a 500).
+   */
+  decode(
+    cursor: string | null | undefined,
+    kinds: CursorPart[],
+    scope = "",
+  ): (string | number)[] | null {
+    if (cursor === undefined || cursor === null) return null;
+    try {
+      const parts: unknown = JSON.parse(this.open(cursor, scope));
+      if (
+        Array.isArray(parts) &&
+        parts.length === kinds.length &&
+        parts.every((p, i) => fits(p, kinds[i]))
+      ) {
+        return parts as (string | number)[];
+      }
+    } catch {
+      // fall through to the error below
+    }
+    throw badInput("after is not a valid cursor.", "after");
+  }
+
+  /** The parts inside a cursor, unchecked (tests look into cursors; clients cannot). */
+  parts(cursor: string, scope = ""): unknown[] {
+    return JSON.parse(this.open(cursor, scope)) as unknown[];
+  }
+
+  /** The JSON inside a cursor made by `encode`; throws if it was not made with this key. */
+  private open(cursor: string, scope: string): string {
+    const raw = Buffer.from(cursor, "base64url");
+    if (raw.length < 12 + 16) throw new Error("too short");
+    const decipher = createDecipheriv("aes-256-gcm", this.key, raw.subarray(0, 12));
+    decipher.setAAD(Buffer.from(scope));
+    decipher.setAuthTag(raw.subarray(raw.length - 16));
+    return Buffer.concat([
+      decipher.update(raw.subarray(12, raw.length - 16)),
+      decipher.final(),
+    ]).toString("utf8");
+  }
 }
 
 /**
@@ -148,31 +172,6 @@ export type CursorPart = "string" | "int" | "time";
 
 const MAX_INT = 2 ** 31 - 1;
 const MAX_TIME = 8.64e15; // the range of a JavaScript Date
-
-/**
- * Decodes a cursor made by `encodeCursor` with parts of the given kinds; anything else,
- * including numbers no database column could hold, is BAD_USER_INPUT (never a 500).
- */
-export function decodeCursor(
-  cursor: string | null | undefined,
-  kinds: CursorPart[],
-  scope = "",
-): (string | number)[] | null {
-  if (cursor === undefined || cursor === null) return null;
-  try {
-    const parts: unknown = JSON.parse(openCursor(cursor, scope));
-    if (
-      Array.isArray(parts) &&
-      parts.length === kinds.length &&
-      parts.every((p, i) => fits(p, kinds[i]))
-    ) {
-      return parts as (string | number)[];
-    }
-  } catch {
-    // fall through to the error below
-  }
-  throw badInput("after is not a valid cursor.", "after");
-}
 
 function fits(value: unknown, kind: CursorPart): boolean {
   if (kind === "string") return typeof value === "string" && !value.includes("\u0000");

@@ -2,12 +2,13 @@ import { createRedisEventTarget } from "@graphql-yoga/redis-event-target";
 import { setMaxListeners } from "node:events";
 import { createPubSub } from "@graphql-yoga/subscription";
 import { Redis } from "ioredis";
-import type { Logger } from "../observability/logger";
+import type { Logger } from "./logger";
 
 /**
  * Topics, each published per member id (the recipient of the event), never on one shared
- * topic with a filter: a per-member topic reaches only its subscribers (DESIGN.md measured
- * the difference). Payloads are signals; the stored rows are the truth.
+ * topic with a filter: a per-member topic reaches only its subscribers, where a filter offers
+ * every event to every subscriber (docs/decisions/per-member-topics.md). Payloads are
+ * signals; the stored rows are the truth.
  */
 export const Topic = {
   NotificationAdded: "NOTIFICATION_ADDED",
@@ -51,9 +52,12 @@ export function createAppPubSub(): AppPubSub {
   return { ...createPubSub<Topics>({ eventTarget }), listening: () => Promise.resolve() };
 }
 
-/** A pubsub with what the server needs to report on it and shut it down. */
-export interface PubSubHandle {
-  pubSub: AppPubSub;
+/**
+ * The connection the pubsub travels through (in-process, or Redis), with what the server needs
+ * to report on it and shut it down.
+ */
+export interface Broker {
+  pubsub: AppPubSub;
   /** "in-process", or Redis's state for /healthz. */
   health(): Promise<{ kind: "in-process" | "redis"; ok: boolean }>;
   /** Calls `listener` with the topic of every event this process publishes (for metrics). */
@@ -83,12 +87,12 @@ function announcing(pubSub: AppPubSub, listeners: Set<(topic: keyof Topics) => v
  * signals only: a subscriber that missed one (Redis restarting, a reconnect) recovers from
  * the stored notifications with `notificationAdded(after:)`.
  */
-export function createPubSubHandle(redisUrl: string | null, logger: Logger): PubSubHandle {
+export function createBroker(redisUrl: string | null, logger: Logger): Broker {
   const listeners = new Set<(topic: keyof Topics) => void>();
   const onPublish = (listener: (topic: keyof Topics) => void) => void listeners.add(listener);
   if (!redisUrl) {
     return {
-      pubSub: announcing(createAppPubSub(), listeners),
+      pubsub: announcing(createAppPubSub(), listeners),
       health: async () => ({ kind: "in-process", ok: true }),
       onPublish,
       close: async () => {},
@@ -122,7 +126,7 @@ export function createPubSubHandle(redisUrl: string | null, logger: Logger): Pub
     listening: (topic, memberId) => subscribing.get(`${topic}:${memberId}`) ?? Promise.resolve(),
   };
   return {
-    pubSub: announcing(pubSub, listeners),
+    pubsub: announcing(pubSub, listeners),
     onPublish,
     health: async () => {
       try {
@@ -137,14 +141,14 @@ export function createPubSubHandle(redisUrl: string | null, logger: Logger): Pub
   };
 }
 
-/** One event to publish after its transaction commits. */
-export type PendingEvent = {
+/** One signal to publish after its transaction commits: a topic, its member, a payload. */
+export type Signal = {
   [K in keyof Topics]: { topic: K; memberId: string; payload: Topics[K][1] };
 }[keyof Topics];
 
-/** Publishes events collected during a committed transaction. */
-export function publishAll(pubSub: AppPubSub, events: PendingEvent[]): void {
-  for (const e of events) {
+/** Publishes the signals a committed transaction recorded. */
+export function publishAll(pubSub: AppPubSub, signals: Signal[]): void {
+  for (const e of signals) {
     (pubSub.publish as (t: string, id: string, p: unknown) => void)(e.topic, e.memberId, e.payload);
   }
 }

@@ -1,5 +1,4 @@
 import { Column, Entity, Index, JoinColumn, ManyToOne, PrimaryColumn } from "typeorm";
-import { DATE_TYPE } from "../db/column-types";
 import { Member } from "../members/member.entity";
 
 /** One direction of a first-degree connection; every connection is stored as two rows. */
@@ -12,7 +11,7 @@ export class ConnectionRecord {
   @PrimaryColumn("varchar", { length: 36 })
   otherId: string;
 
-  @Column(DATE_TYPE)
+  @Column("datetime")
   createdAt: Date;
 
   // Foreign key only (never loaded through it): keeps the table honest.

@@ -1,7 +1,6 @@
 import { Arg, Ctx, ID, Mutation, Query, Resolver } from "type-graphql";
 import { AfterArg, FirstArg } from "../common/pagination";
-import { refreshLoaders, requireViewer } from "../common/viewer";
-import type { Context } from "../context";
+import { refreshLoaders, requireViewer, type Context } from "../context";
 import { MemberConnection } from "../members/member.types";
 import { MemberResolver } from "../members/member.resolver";
 

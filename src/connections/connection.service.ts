@@ -1,8 +1,8 @@
 import type { EntityManager } from "typeorm";
 import { noBlockBetween, requireVisibleMember } from "../blocks/visibility";
-import type { Deps } from "../common/deps";
+import type { Deps } from "../deps";
 import { lockMembers } from "../db/locks";
-import { decodeCursor, encodeCursor, pageSize, toPage } from "../common/pagination";
+import { pageSize, toPage } from "../common/pagination";
 import { ConnectionRecord } from "./connection.entity";
 
 /** First-degree connections, stored as two rows each so either side is an index lookup. */
@@ -39,7 +39,7 @@ export class ConnectionService {
 
   /** `removeConnection`: true when a connection ended, false when there was none. */
   remove(viewerId: string, otherId: string): Promise<boolean> {
-    return this.deps.queue.transaction(async (em) => {
+    return this.deps.writer.transaction(async (em) => {
       await lockMembers(em, [viewerId, otherId]);
       if (await this.disconnect(em, viewerId, otherId)) return true;
       // No connection: an id that does not exist for the viewer is NOT_FOUND, as everywhere.
@@ -55,7 +55,7 @@ export class ConnectionService {
   async list(viewerId: string, memberId: string, first?: number | null, after?: string | null) {
     const { pageDefault, pageMax } = this.deps.config;
     const size = pageSize(first, pageDefault, pageMax);
-    const cursor = decodeCursor(after, ["time", "string"]);
+    const cursor = this.deps.cursors.decode(after, ["time", "string"]);
     const qb = this.deps.reads
       .getRepository(ConnectionRecord)
       .createQueryBuilder("c")
@@ -78,7 +78,7 @@ export class ConnectionService {
       rows,
       size,
       totalCount,
-      (r) => encodeCursor([r.createdAt.getTime(), r.otherId]),
+      (r) => this.deps.cursors.encode([r.createdAt.getTime(), r.otherId]),
       (r) => r.otherId,
     );
   }

@@ -2,7 +2,7 @@ import type { DataSource } from "typeorm";
 
 /**
  * What a write transaction may have changed, as far as reads are concerned: the reads of a
- * few members, or everybody's. `WriteQueue` hands one to every transaction; a transaction
+ * few members, or everybody's. `Writer` hands one to every transaction; a transaction
  * that says nothing changed everybody's reads (the safe default).
  */
 export class ChangeScope {

@@ -4,11 +4,11 @@ import pg from "pg";
 import {
   DataSource,
   type AfterQueryEvent,
+  type DataSourceOptions,
   type EntitySubscriberInterface,
   type Logger,
   type QueryRunner,
 } from "typeorm";
-import { entities } from "./entities";
 import { migrationsFor } from "./migrations";
 
 interface BetterSqlite {
@@ -16,7 +16,6 @@ interface BetterSqlite {
   function(name: string, options: { deterministic: boolean }, fn: (v: unknown) => unknown): void;
 }
 
-/** A statement handed to the driver and not yet answered. */
 /**
  * Counts every SQL statement, so tests can assert that a list costs a constant number, and
  * times each one for `onQuery` (the server's query-duration histogram) once it is set.
@@ -73,6 +72,8 @@ export class QueryCounter implements Logger, EntitySubscriberInterface {
 
 /** Where the data lives: a SQLite file, or PostgreSQL when a URL is given. */
 export interface DatabaseTarget {
+  /** The entity classes (the app's list; the database layer knows no feature). */
+  entities: NonNullable<DataSourceOptions["entities"]>;
   sqlitePath: string;
   databaseUrl?: string | null;
   databasePoolSize?: number;
@@ -96,7 +97,7 @@ export async function openDatabase(
   counter = new QueryCounter(),
 ): Promise<DataSource> {
   const common = {
-    entities,
+    entities: target.entities,
     migrationsRun: false,
     synchronize: false,
     logging: ["query"] as const,
@@ -125,6 +126,7 @@ export async function openDatabase(
           db.pragma("busy_timeout = 5000");
         },
       });
+  if (target.databaseUrl) datetimeIsTimestamptz(dataSource);
   await dataSource.initialize();
   // The counter also hears TypeORM's afterQuery event, which ends a statement's timing.
   dataSource.subscribers.push(counter);
@@ -167,7 +169,7 @@ export async function openReads(writes: DataSource, counter: QueryCounter): Prom
   const reads = new DataSource({
     type: "better-sqlite3",
     database: options.database,
-    entities,
+    entities: options.entities,
     migrationsRun: false,
     synchronize: false,
     logging: ["query"],
@@ -183,6 +185,22 @@ export async function openReads(writes: DataSource, counter: QueryCounter): Prom
   await reads.initialize();
   reads.subscribers.push(counter);
   return reads;
+}
+
+/**
+ * Entities declare points in time as `datetime`, TypeORM's UTC text on SQLite. On PostgreSQL
+ * the same columns are `timestamptz`: this data source's driver is told so, which lets one set
+ * of entities serve both engines without reading the engine when they are imported. (The
+ * driver already converts `datetime` values as it does `timestamptz`; only the schema's type
+ * name, which validation, migrations and the schema diff read, needs the mapping.)
+ */
+function datetimeIsTimestamptz(dataSource: DataSource): void {
+  const driver = dataSource.driver as unknown as {
+    normalizeType(column: { type?: unknown }): string;
+  };
+  const normalize = driver.normalizeType.bind(driver);
+  driver.normalizeType = (column) =>
+    column.type === "datetime" ? "timestamp with time zone" : normalize(column);
 }
 
 /** SQL functions both SQLite connections need. */

@@ -41,7 +41,7 @@ export function toInt(value: unknown): number {
 }
 
 /**
- * An INSERT / UPDATE / DELETE by hand inside a transaction (`em` of `WriteQueue.transaction`);
+ * An INSERT / UPDATE / DELETE by hand inside a transaction (`em` of `Writer.transaction`);
  * returns how many rows it changed, the same way on both engines.
  */
 export async function execute(

@@ -1,5 +1,4 @@
 import { Column, Entity, Index, JoinColumn, ManyToOne, PrimaryColumn } from "typeorm";
-import { DATE_TYPE } from "../db/column-types";
 import { toDate, toDateOrNull } from "../db/sql";
 import { Member } from "../members/member.entity";
 import type { StoredStatus } from "./lifecycle";
@@ -38,21 +37,21 @@ export class InvitationRecord {
   @Column("varchar", { length: 20 })
   status: StoredStatus;
 
-  @Column(DATE_TYPE)
+  @Column("datetime")
   sentAt: Date;
 
-  @Column(DATE_TYPE, { nullable: true })
+  @Column("datetime", { nullable: true })
   respondedAt: Date | null;
 
   @Column("text", { nullable: true })
   responseMessage: string | null;
 
   /** When the automatic reminder (after `reminderAfterMs` pending) was sent; null until then. */
-  @Column(DATE_TYPE, { nullable: true })
+  @Column("datetime", { nullable: true })
   remindedAt: Date | null;
 
   /** The recipient's own "remind me" time (setInvitationReminder); cleared once sent. */
-  @Column(DATE_TYPE, { nullable: true })
+  @Column("datetime", { nullable: true })
   @Index()
   remindAt: Date | null;
 

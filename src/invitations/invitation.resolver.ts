@@ -14,8 +14,7 @@ import {
 import { AfterArg, FirstArg, mapPage } from "../common/pagination";
 import { Topic, type Topics } from "../common/pubsub";
 import { eagerSubscribe } from "../common/subscribe";
-import { refreshLoaders, requireViewer } from "../common/viewer";
-import type { Context } from "../context";
+import { refreshLoaders, requireViewer, type Context } from "../context";
 import { Member } from "../members/member.entity";
 import { ReceivedInvitationsFilter, SendInvitationInput } from "./invitation.inputs";
 import type { InvitationForViewer } from "./invitation.service";
@@ -264,7 +263,7 @@ function invitationStream<
   shape: (inv: Invitation, signal: Topics[K][1]) => T = (inv) => inv as T,
 ): AsyncIterable<T> {
   const viewerId = requireViewer(context);
-  const signals = eagerSubscribe(context.deps.pubSub, topic, viewerId);
+  const signals = eagerSubscribe(context.deps.pubsub, topic, viewerId);
   return new Repeater<T>(async (push, stop) => {
     stop.then(() => signals.return?.());
     for await (const signal of signals) {

@@ -1,13 +1,13 @@
 import { randomUUID } from "node:crypto";
 import type { EntityManager } from "typeorm";
-import type { Deps } from "../common/deps";
+import type { Deps } from "../deps";
 import { AppError, badInput, conflict, notFound } from "../common/errors";
 import { noBlockBetween } from "../blocks/visibility";
 import { lockMembers } from "../db/locks";
 import type { ChangeScope } from "../db/changes";
-import { RetryTransaction } from "../db/write-queue";
-import { decodeCursor, encodeCursor, pageSize, toPage } from "../common/pagination";
-import { Topic, type PendingEvent } from "../common/pubsub";
+import { RetryTransaction } from "../db/writer";
+import { pageSize, toPage } from "../common/pagination";
+import { Topic, type Signal } from "../common/pubsub";
 import type { ConnectionService } from "../connections/connection.service";
 import type { NotificationService } from "../notifications/notification.service";
 import {
@@ -150,7 +150,7 @@ export class InvitationService {
     const message = this.checkText(input.message, this.deps.config.noteMaxLength, "message");
     if (input.recipientId === viewerId)
       throw badInput("You cannot invite yourself.", "recipientId");
-    const result = await this.deps.queue.transaction(async (em, events, scope) => {
+    const result = await this.deps.writer.transaction(async (em, events, scope) => {
       await lockMembers(em, [viewerId, input.recipientId]);
       const now = this.deps.clock.now();
       const recipientId = input.recipientId;
@@ -284,7 +284,7 @@ export class InvitationService {
     reportReason?: string,
   ): Promise<InvitationForViewer> {
     const text = this.checkText(message, this.deps.config.responseMaxLength, "message");
-    const result = await this.deps.queue.transaction(async (em, events, scope) => {
+    const result = await this.deps.writer.transaction(async (em, events, scope) => {
       const record = await this.findForParty(em, viewerId, id, true);
       if (!record) throw notFound("Invitation");
       const now = this.deps.clock.now();
@@ -309,7 +309,7 @@ export class InvitationService {
     if (unique.length === 0 || unique.length > this.deps.config.pageMax) {
       throw badInput(`ids must hold 1 to ${this.deps.config.pageMax} ids.`, "ids");
     }
-    const result = await this.deps.queue.transaction(async (em, events, scope) => {
+    const result = await this.deps.writer.transaction(async (em, events, scope) => {
       const succeeded: InvitationForViewer[] = [];
       const failed: { id: string; code: string; message: string }[] = [];
       const now = this.deps.clock.now();
@@ -401,7 +401,10 @@ export class InvitationService {
     const db = this.deps.reads;
     const size = pageSize(first, pageDefault, pageMax);
     const byMutual = order === "MOST_MUTUAL_CONNECTIONS";
-    const cursor = decodeCursor(after, byMutual ? ["int", "time", "string"] : ["time", "string"]);
+    const cursor = this.deps.cursors.decode(
+      after,
+      byMutual ? ["int", "time", "string"] : ["time", "string"],
+    );
     const from = `FROM "invitation" i ${list.join}`;
     const counted = { where: [...list.where], params: { ...list.params } };
     const totalCount = async () => {
@@ -436,7 +439,7 @@ export class InvitationService {
       size,
       totalCount,
       (row) =>
-        encodeCursor(
+        this.deps.cursors.encode(
           byMutual
             ? [toInt(row.mutual), toDate(row.sentAt).getTime(), row.id as string]
             : [toDate(row.sentAt).getTime(), row.id as string],
@@ -456,7 +459,7 @@ export class InvitationService {
     actorId: string,
     now: Date,
     message: string | null,
-    out: { events: PendingEvent[]; scope: ChangeScope; reportReason?: string },
+    out: { events: Signal[]; scope: ChangeScope; reportReason?: string },
   ): Promise<InvitationForViewer> {
     const { events, scope, ...extra } = out;
     const result = transition(record, action, actorId, now, message);
@@ -494,7 +497,7 @@ export class InvitationService {
     record: InvitationRecord,
     effect: Effect,
     now: Date,
-    events: PendingEvent[],
+    events: Signal[],
     extra: { reportReason?: string },
   ): Promise<void> {
     switch (effect.type) {

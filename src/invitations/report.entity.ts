@@ -1,5 +1,4 @@
 import { Column, Entity, Index, JoinColumn, ManyToOne, PrimaryColumn } from "typeorm";
-import { DATE_TYPE } from "../db/column-types";
 import { Member } from "../members/member.entity";
 import { InvitationRecord } from "./invitation.entity";
 
@@ -23,7 +22,7 @@ export class ReportRecord {
   @Column("varchar", { length: 20 })
   reason: string;
 
-  @Column(DATE_TYPE)
+  @Column("datetime")
   createdAt: Date;
 
   // Foreign key only (never loaded through it): keeps the table honest.

@@ -1,9 +1,9 @@
 import type { EntityManager } from "typeorm";
 import { BlockRecord } from "../blocks/block.entity";
 import { noBlockBetween } from "../blocks/visibility";
-import type { Deps } from "../common/deps";
+import type { Deps } from "../deps";
 import { badInput, conflict, notFound } from "../common/errors";
-import type { PendingEvent } from "../common/pubsub";
+import type { Signal } from "../common/pubsub";
 import { InvitationRecord } from "../invitations/invitation.entity";
 import { OPEN_STATUSES, RULES } from "../invitations/lifecycle";
 import { Member } from "../members/member.entity";
@@ -84,7 +84,7 @@ export class JobService {
       throw badInput("remindAt must be in the future.", "remindAt");
     }
     const { expiryAfterMs } = this.deps.config;
-    await this.deps.queue.transaction(async (em, _events, scope) => {
+    await this.deps.writer.transaction(async (em, _events, scope) => {
       // The recipient's own; the sender never learns of it, not even through a cache.
       scope.touch(viewerId);
       // The write comes first and checks everything itself (see the class comment).
@@ -266,7 +266,7 @@ export class JobService {
       },
     );
     // Reminder times left on invitations that closed meanwhile can never fire: drop them.
-    await this.deps.queue.transaction((em) =>
+    await this.deps.writer.transaction((em) =>
       em
         .createQueryBuilder()
         .update(InvitationRecord)
@@ -278,7 +278,7 @@ export class JobService {
   }
 
   /** Stores the recipient's INVITATION_REMINDER; the sender is its actor and learns nothing. */
-  private remind(em: EntityManager, row: Parties): Promise<PendingEvent> {
+  private remind(em: EntityManager, row: Parties): Promise<Signal> {
     return this.notifications.add(em, {
       recipientId: row.recipientId,
       kind: "INVITATION_REMINDER",
@@ -305,14 +305,14 @@ export class JobService {
    */
   private async inBatches(
     select: (afterId: string) => Promise<Parties[]>,
-    work: (em: EntityManager, rows: Parties[], events: PendingEvent[]) => Promise<number>,
+    work: (em: EntityManager, rows: Parties[], events: Signal[]) => Promise<number>,
   ): Promise<number> {
     let total = 0;
     let afterId = "";
     for (;;) {
       const rows = await select(afterId);
       if (rows.length === 0) return total;
-      total += await this.deps.queue.transaction((em, events) => work(em, rows, events));
+      total += await this.deps.writer.transaction((em, events) => work(em, rows, events));
       if (rows.length < BATCH) return total;
       afterId = rows[rows.length - 1].id;
     }

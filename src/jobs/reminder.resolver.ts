@@ -1,7 +1,6 @@
 import { Arg, Ctx, ID, Mutation, Resolver } from "type-graphql";
 import { notFound } from "../common/errors";
-import { requireViewer } from "../common/viewer";
-import type { Context } from "../context";
+import { requireViewer, type Context } from "../context";
 import { Invitation } from "../invitations/invitation.types";
 
 /** The recipient's own "remind me" (contract rule 10); the jobs send it when it is due. */

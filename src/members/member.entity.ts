@@ -1,6 +1,5 @@
 import { Field, ID, ObjectType } from "type-graphql";
 import { BeforeInsert, BeforeUpdate, Column, Entity, Index, PrimaryColumn } from "typeorm";
-import { DATE_TYPE } from "../db/column-types";
 import { toBool, toDate } from "../db/sql";
 import { Node } from "../common/node";
 
@@ -63,7 +62,7 @@ export class Member implements Node {
   @Index()
   schoolKey: string | null;
 
-  @Column(DATE_TYPE)
+  @Column("datetime")
   createdAt: Date;
 
   /** Who may invite this member (`WhoCanInvite`); private to the member. */

@@ -1,7 +1,6 @@
 import { Arg, Ctx, FieldResolver, ID, Int, Query, Resolver, Root } from "type-graphql";
 import { AfterArg, FirstArg, mapPage } from "../common/pagination";
-import { requireViewer } from "../common/viewer";
-import type { Context } from "../context";
+import { requireViewer, type Context } from "../context";
 import { Member } from "./member.entity";
 import { SEARCH_MAX_LENGTH, SUGGESTIONS_DEFAULT, SUGGESTIONS_MAX } from "./member.service";
 import {

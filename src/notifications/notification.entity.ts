@@ -1,5 +1,4 @@
 import { Column, Entity, Index, JoinColumn, ManyToOne, PrimaryColumn } from "typeorm";
-import { DATE_TYPE } from "../db/column-types";
 import { Member } from "../members/member.entity";
 import { InvitationRecord } from "../invitations/invitation.entity";
 
@@ -38,7 +37,7 @@ export class NotificationRecord {
   @Column("boolean", { default: false })
   read: boolean;
 
-  @Column(DATE_TYPE)
+  @Column("datetime")
   createdAt: Date;
 
   // Foreign key only (never loaded through it): keeps the table honest.

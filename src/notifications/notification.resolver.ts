@@ -11,9 +11,8 @@ import {
   Subscription,
   type SubscribeResolverData,
 } from "type-graphql";
-import { decodeCursor, FirstArg, mapPage } from "../common/pagination";
-import { requireViewer } from "../common/viewer";
-import type { Context } from "../context";
+import { FirstArg, mapPage } from "../common/pagination";
+import { requireViewer, type Context } from "../context";
 import { Invitation } from "../invitations/invitation.types";
 import { Member } from "../members/member.entity";
 import type { NotificationRecord } from "./notification.entity";
@@ -63,8 +62,7 @@ export class NotificationResolver {
     subscribe: ({ args, context }: SubscribeResolverData<unknown, { after?: string }, Context>) =>
       context.services.notifications.stream(
         requireViewer(context),
-        (decodeCursor(args.after, ["int"], requireViewer(context))?.[0] as number | undefined) ??
-          null,
+        context.services.notifications.seqOf(requireViewer(context), args.after),
       ),
   })
   notificationAdded(
@@ -76,6 +74,14 @@ export class NotificationResolver {
     _after?: string,
   ): Notification {
     return Notification.from(row);
+  }
+
+  @FieldResolver(() => String, {
+    description:
+      "Opaque cursor of this notification's place in its recipient's list, valid for that recipient only: notificationAdded(after:) with it delivers exactly the later ones.",
+  })
+  cursor(@Root() n: Notification, @Ctx() ctx: Context): string {
+    return ctx.services.notifications.cursorOf(n);
   }
 
   @FieldResolver(() => Member, { nullable: true, description: "Who caused it." })

@@ -2,10 +2,10 @@ import { randomUUID } from "node:crypto";
 import { Repeater } from "@graphql-yoga/subscription";
 import type { EntityManager, SelectQueryBuilder } from "typeorm";
 import { noBlockBetween } from "../blocks/visibility";
-import type { Deps } from "../common/deps";
+import type { Deps } from "../deps";
 import { badInput } from "../common/errors";
-import { decodeCursor, encodeCursor, pageSize, toPage } from "../common/pagination";
-import { Topic, type PendingEvent } from "../common/pubsub";
+import { pageSize, toPage } from "../common/pagination";
+import { Topic, type Signal } from "../common/pubsub";
 import { eagerSubscribe } from "../common/subscribe";
 import { query, toInt } from "../db/sql";
 import { NotificationRecord, type NotificationKind } from "./notification.entity";
@@ -28,7 +28,7 @@ export class NotificationService {
       invitationId: string | null;
       message: string | null;
     },
-  ): Promise<PendingEvent> {
+  ): Promise<Signal> {
     // One statement: the next number and the row (RETURNING: SQLite >= 3.35 and PostgreSQL).
     const [row] = await query<{ seq: unknown }>(
       em,
@@ -56,17 +56,23 @@ export class NotificationService {
   async list(viewerId: string, unreadOnly: boolean, first?: number | null, after?: string | null) {
     const { pageDefault, pageMax } = this.deps.config;
     const size = pageSize(first, pageDefault, pageMax);
-    const cursor = decodeCursor(after, ["int"], viewerId);
+    const afterSeq = this.seqOf(viewerId, after);
     const base = this.visible(viewerId);
     if (unreadOnly) base.andWhere("n.read = :f", { f: false });
     const counting = base.clone();
     const totalCount = () => counting.getCount();
-    if (cursor) base.andWhere("n.seq < :seq", { seq: cursor[0] });
+    if (afterSeq !== null) base.andWhere("n.seq < :seq", { seq: afterSeq });
     const rows = await base
       .orderBy("n.seq", "DESC")
       .take(size + 1)
       .getMany();
-    return toPage(rows, size, totalCount, cursorOf, (r) => r);
+    return toPage(
+      rows,
+      size,
+      totalCount,
+      (n) => this.cursorOf(n),
+      (r) => r,
+    );
   }
 
   /** Marks the viewer's own notifications read; returns how many changed. */
@@ -77,7 +83,7 @@ export class NotificationService {
     // and SQLite refuses statements with more than 32,766 bound values.
     const { pageMax } = this.deps.config;
     if (ids.length > pageMax) throw badInput(`ids must hold at most ${pageMax} ids.`, "ids");
-    return this.deps.queue.transaction(async (em, _events, scope) => {
+    return this.deps.writer.transaction(async (em, _events, scope) => {
       scope.touch(viewerId); // Notifications are their recipient's alone.
       const result = await em
         .createQueryBuilder()
@@ -106,7 +112,7 @@ export class NotificationService {
   ): Promise<AsyncIterable<NotificationRecord>> {
     let last = afterSeq ?? (await this.maxSeq(viewerId));
     // Listening starts before the first read, so nothing committed from here on is missed.
-    const signals = eagerSubscribe(this.deps.pubSub, Topic.NotificationAdded, viewerId);
+    const signals = eagerSubscribe(this.deps.pubsub, Topic.NotificationAdded, viewerId);
     return new Repeater<NotificationRecord>(async (push, stop) => {
       let stopped = false;
       stop.then(() => {
@@ -138,6 +144,16 @@ export class NotificationService {
     });
   }
 
+  /** The opaque cursor of a notification: its per-recipient sequence number, sealed to them. */
+  cursorOf(n: Pick<NotificationRecord, "seq" | "recipientId">): string {
+    return this.deps.cursors.encode([n.seq], n.recipientId);
+  }
+
+  /** The sequence number inside the viewer's cursor `after` (null without one). */
+  seqOf(viewerId: string, after: string | null | undefined): number | null {
+    return (this.deps.cursors.decode(after, ["int"], viewerId)?.[0] as number | undefined) ?? null;
+  }
+
   private async maxSeq(viewerId: string): Promise<number> {
     const row: { max: number | string | null } | undefined = await this.deps.reads
       .getRepository(NotificationRecord)
@@ -165,9 +181,3 @@ export class NotificationService {
 const VISIBLE = `(n."actorId" IS NULL OR ${noBlockBetween(`n."recipientId"`, `n."actorId"`)})
   AND NOT (n."kind" = 'INVITATION_RECEIVED' AND EXISTS (SELECT 1 FROM "invitation" i
     WHERE i."id" = n."invitationId" AND i."status" = 'WITHDRAWN'))`;
-
-/** The opaque cursor of a notification: its per-recipient sequence number. */
-export function cursorOf(n: NotificationRecord): string {
-  // Sealed to its recipient: `seq` counts per member (see encodeCursor).
-  return encodeCursor([n.seq], n.recipientId);
-}

@@ -1,7 +1,6 @@
 import { Field, ID, ObjectType, registerEnumType } from "type-graphql";
 import { Node } from "../common/node";
 import { ConnectionType } from "../common/pagination";
-import { cursorOf } from "./notification.service";
 import type { NotificationRecord } from "./notification.entity";
 
 export enum NotificationKind {
@@ -30,6 +29,8 @@ export class Notification implements Node {
   @Field(() => NotificationKind, { description: "What it is about." })
   kind: NotificationKind;
 
+  recipientId: string;
+  seq: number;
   actorId: string | null;
   invitationId: string | null;
 
@@ -45,22 +46,17 @@ export class Notification implements Node {
   @Field({ description: "When it happened." })
   createdAt: Date;
 
-  @Field({
-    description:
-      "Opaque cursor of this notification's place in its recipient's list, valid for that recipient only: notificationAdded(after:) with it delivers exactly the later ones.",
-  })
-  cursor: string;
-
   static from(r: NotificationRecord): Notification {
     return Object.assign(new Notification(), {
       id: r.id,
+      recipientId: r.recipientId,
+      seq: r.seq,
       kind: r.kind as NotificationKind,
       actorId: r.actorId,
       invitationId: r.invitationId,
       message: r.message,
       read: r.read,
       createdAt: r.createdAt,
-      cursor: cursorOf(r),
     });
   }
 }

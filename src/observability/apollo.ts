@@ -4,7 +4,7 @@ import type { GraphQLError } from "graphql";
 import type { Context } from "../context";
 import type { RequestLog } from "./http";
 import { outcomeOf, rootFieldOf, typeOf } from "./labels";
-import type { Logger } from "./logger";
+import type { Logger } from "../common/logger";
 import type { Metrics } from "./metrics";
 
 /**

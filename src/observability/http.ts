@@ -1,7 +1,7 @@
 import { createHash, timingSafeEqual } from "node:crypto";
 import type { IncomingMessage, ServerResponse } from "node:http";
 import type { RequestHandler } from "express";
-import type { Logger } from "./logger";
+import type { Logger } from "../common/logger";
 import { msSince, requestIdFrom } from "./labels";
 import type { Metrics } from "./metrics";
 

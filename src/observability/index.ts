@@ -1,17 +1,17 @@
 import type { IncomingMessage, ServerResponse } from "node:http";
 import type { ApolloServerPlugin } from "@apollo/server";
 import type { Express } from "express";
-import type { PubSubHandle } from "../common/pubsub";
+import type { Broker } from "../common/pubsub";
 import type { Config } from "../config";
 import type { Context } from "../context";
 import type { QueryCounter } from "../db/data-source";
 import { observabilityPlugin } from "./apollo";
 import { metricsHandler, RequestLog } from "./http";
-import { createLogger, type Logger } from "./logger";
+import { createLogger, type Logger } from "../common/logger";
 import { Metrics } from "./metrics";
 import { observedUseServer } from "./ws";
 
-export { createLogger, type Logger } from "./logger";
+export { createLogger, type Logger } from "../common/logger";
 
 /** Logs and metrics for one running server; see the README's Observability section. */
 export class Observability {
@@ -54,9 +54,9 @@ export class Observability {
   }
 
   /** Times the database's statements and counts the pubsub's publishes. */
-  watch(app: { counter: QueryCounter; pubsub: PubSubHandle }): void {
+  watch(app: { counter: QueryCounter; broker: Broker }): void {
     app.counter.onQuery = (seconds, ok) =>
       this.metrics.queryDuration.observe({ outcome: ok ? "ok" : "error" }, seconds);
-    app.pubsub.onPublish((topic) => this.metrics.eventsPublished.inc({ topic }));
+    app.broker.onPublish((topic) => this.metrics.eventsPublished.inc({ topic }));
   }
 }

@@ -90,8 +90,11 @@ export class Metrics {
     registers: [this.registry],
   });
 
-  /** The response cache's counts, read at each scrape (set by the server when it is on). */
-  responseCacheCounts: (() => Record<"hit" | "miss" | "bypass", number>) | null = null;
+  /** Counts the transports keep themselves, read at each scrape (set when the part exists). */
+  readonly sources: {
+    responseCache?: () => Record<"hit" | "miss" | "bypass", number>;
+    fastPath?: () => number;
+  } = {};
 
   readonly responseCache = new Counter({
     name: "graphql_response_cache_total",
@@ -99,10 +102,22 @@ export class Metrics {
     labelNames: ["result"] as const,
     registers: [this.registry],
     collect: () => {
-      const counts = this.responseCacheCounts?.();
+      const counts = this.sources.responseCache?.();
       if (!counts) return;
       this.responseCache.reset();
       for (const [result, n] of Object.entries(counts)) this.responseCache.inc({ result }, n);
+    },
+  });
+
+  readonly fastPath = new Counter({
+    name: "graphql_fast_path_requests_total",
+    help: "POST /graphql requests answered without Express (JSON of a declared length, no Origin).",
+    registers: [this.registry],
+    collect: () => {
+      const served = this.sources.fastPath?.();
+      if (served === undefined) return;
+      this.fastPath.reset();
+      this.fastPath.inc(served);
     },
   });
 

@@ -5,7 +5,7 @@ import { useServer, type Extra } from "graphql-ws/use/ws";
 import type { WebSocket, WebSocketServer } from "ws";
 import { isUnexpected } from "./apollo";
 import { msSince, outcomeOf, requestIdFrom, rootFieldOf, typeOf } from "./labels";
-import type { Logger } from "./logger";
+import type { Logger } from "../common/logger";
 import type { Metrics, OperationType, Outcome } from "./metrics";
 
 /** One operation on a socket, from its `subscribe` message to its end. */

@@ -1,28 +1,16 @@
+import type { IncomingMessage } from "node:http";
 import { isIPv4, isIPv6 } from "node:net";
+import proxyaddr from "proxy-addr";
 
 /**
  * The client's address as rate limits count it. With `trustProxy` = n, the n proxies nearest
- * the server are trusted to have appended the address they saw to X-Forwarded-For (as
- * Express's `trust proxy` = n does); with 0 the header is ignored, since any client can send
- * one. IPv6 clients are counted per /64 network, the block one subscriber usually gets.
+ * the server are trusted to have appended the address they saw to X-Forwarded-For (`proxy-addr`
+ * with Express's reading of `trust proxy` = n); with 0 the header is ignored, since any client
+ * can send one. IPv6 clients are counted per /64 network, the block one subscriber usually
+ * gets.
  */
-export function clientIp(
-  remoteAddress: string | undefined,
-  forwardedFor: string | string[] | undefined,
-  trustProxy: number,
-): string {
-  const hops = [remoteAddress ?? ""];
-  if (trustProxy > 0 && forwardedFor) {
-    const header = Array.isArray(forwardedFor) ? forwardedFor.join(",") : forwardedFor;
-    hops.push(
-      ...header
-        .split(",")
-        .map((h) => h.trim())
-        .filter(Boolean)
-        .reverse(),
-    );
-  }
-  return addressKey(hops[Math.min(trustProxy, hops.length - 1)]);
+export function clientIp(req: IncomingMessage, trustProxy: number): string {
+  return addressKey(proxyaddr(req, (_address, hop) => hop < trustProxy));
 }
 
 /** IPv4 as is (also when IPv4-mapped), IPv6 as its /64 prefix, anything else as given. */

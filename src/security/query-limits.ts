@@ -2,8 +2,6 @@ import { ApolloServerErrorCode } from "@apollo/server/errors";
 import {
   GraphQLError,
   Kind,
-  NoSchemaIntrospectionCustomRule,
-  specifiedRules,
   validate,
   type ASTNode,
   type DocumentNode,
@@ -15,12 +13,12 @@ import {
   type ValidationRule,
 } from "graphql";
 import { createComplexityRule, type ComplexityEstimator } from "graphql-query-complexity";
+import { LRUCache } from "lru-cache";
 import type { Config } from "../config";
 
 /**
- * Limits on the shape of an operation, applied before anything runs, the same way over HTTP
- * (Apollo's parse options, validation rules and a plugin) and over WebSocket (graphql-ws's
- * onSubscribe, see documents.ts):
+ * Limits on the shape of an operation, applied before anything runs by the operation pipeline
+ * (transport/pipeline.ts), the same way over HTTP and WebSocket:
  *
  * - tokens: graphql-js's own `maxTokens` parse option, so an oversized document is never built;
  * - depth and aliases: the validation rules below (counted through fragments);
@@ -45,18 +43,9 @@ export function parseOptions(limits: QueryLimits): ParseOptions {
   return { maxTokens: limits.queryMaxTokens };
 }
 
-/** The rules Apollo adds to graphql-js's own (`validationRules`). */
+/** Our validation rules, besides graphql-js's own. */
 export function limitRules(limits: QueryLimits): ValidationRule[] {
   return [depthLimitRule(limits.queryMaxDepth), aliasLimitRule(limits.queryMaxAliases)];
-}
-
-/** Every rule a document must pass: graphql-js's, ours, and no introspection when it is off. */
-export function allRules(limits: QueryLimits, introspection: boolean): ValidationRule[] {
-  return [
-    ...specifiedRules,
-    ...limitRules(limits),
-    ...(introspection ? [] : [NoSchemaIntrospectionCustomRule]),
-  ];
 }
 
 /** A refusal for an operation over one of the limits. */
@@ -208,19 +197,18 @@ export function costError(
   limits: QueryLimits,
 ): GraphQLError | null {
   // The estimate depends only on the document, the operation and the variables, and it walks
-  // the whole document with type information (a visible share of a small request's CPU in
-  // `npm run bench`). Apollo hands the same DocumentNode for the same query text, so repeats
+  // the whole document with type information (a visible share of a small request's CPU in a
+  // profile). The document cache hands the same DocumentNode for the same text, so repeats
   // are answered from a small per-document memo.
   const key = memoKey(operationName, variables);
   if (key === null) return estimateCost(schema, document, variables, operationName, limits);
   let memo = costMemo.get(document);
-  if (!memo) costMemo.set(document, (memo = new Map()));
+  if (!memo) costMemo.set(document, (memo = new LRUCache({ max: COST_MEMO_PER_DOCUMENT })));
   const known = memo.get(key);
-  if (known !== undefined) return known;
-  const result = estimateCost(schema, document, variables, operationName, limits);
-  if (memo.size >= COST_MEMO_PER_DOCUMENT) memo.delete(memo.keys().next().value!);
-  memo.set(key, result);
-  return result;
+  if (known !== undefined) return known.error;
+  const error = estimateCost(schema, document, variables, operationName, limits);
+  memo.set(key, { error });
+  return error;
 }
 
 /**
@@ -246,8 +234,8 @@ function memoKey(
   return json.length > 1024 ? null : `${operationName ?? ""}\u0000${json}`;
 }
 
-/** Cost results per document (weakly held) and per operation + variables, oldest dropped. */
-const costMemo = new WeakMap<DocumentNode, Map<string, GraphQLError | null>>();
+/** Cost results per document (weakly held) and per operation + variables, least used dropped. */
+const costMemo = new WeakMap<DocumentNode, LRUCache<string, { error: GraphQLError | null }>>();
 const COST_MEMO_PER_DOCUMENT = 64;
 
 function estimateCost(

@@ -142,3 +142,19 @@ export class RedisRateLimiter implements RateLimiter {
     await this.fallback.close();
   }
 }
+
+/**
+ * The limiter for `config`: in Redis when REDIS_URL is set (shared by the instances of one
+ * deployment, named by `namespace`), else in this process. Resolves once it can count.
+ */
+export async function createRateLimiter(
+  config: { redisUrl: string | null },
+  namespace: string,
+  clock: Clock,
+): Promise<RateLimiter> {
+  const limiter = config.redisUrl
+    ? new RedisRateLimiter(config.redisUrl, namespace, clock)
+    : new MemoryRateLimiter(clock);
+  await limiter.ready();
+  return limiter;
+}

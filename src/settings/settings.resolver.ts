@@ -1,6 +1,5 @@
 import { Arg, Ctx, Mutation, Query, Resolver } from "type-graphql";
-import { requireViewer } from "../common/viewer";
-import type { Context } from "../context";
+import { requireViewer, type Context } from "../context";
 import { Member } from "../members/member.entity";
 import { InvitationSettings, InvitationSettingsInput, WhoCanInvite } from "./settings.types";
 
@@ -25,7 +24,7 @@ export class SettingsResolver {
     if (input.whoCanInvite != null) changes.whoCanInvite = input.whoCanInvite;
     if (input.notifyOnInvitation != null) changes.notifyOnInvitation = input.notifyOnInvitation;
     if (input.reminders != null) changes.reminders = input.reminders;
-    const member = await ctx.deps.queue.transaction(async (em) => {
+    const member = await ctx.deps.writer.transaction(async (em) => {
       if (Object.keys(changes).length) await em.update(Member, { id: viewerId }, changes);
       return em.findOneByOrFail(Member, { id: viewerId });
     });

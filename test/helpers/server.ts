@@ -1,14 +1,74 @@
 import { createHash } from "node:crypto";
+import { subscribe as onChannel } from "node:diagnostics_channel";
+import { EventEmitter } from "node:events";
 import { mkdtempSync, rmSync } from "node:fs";
+import type { Server } from "node:http";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import pg from "pg";
+import type { DataSource } from "typeorm";
 import type { Clock } from "../../src/common/clock";
 import { loadConfig } from "../../src/config";
+import type { Writer } from "../../src/db/writer";
+import type { JobsReport } from "../../src/jobs/jobs.service";
 import { startServer, type RunningServer } from "../../src/server";
+import { WS_CHANNELS } from "../../src/transport/ws";
 
-/** A running server plus the data key it uses (to restart on the same data). */
-export type TestServer = RunningServer & { sqlitePath: string };
+/**
+ * A running server, with what tests look at that clients cannot: the data key it uses (to
+ * restart on the same data), the database, and counters and signals of its parts.
+ */
+export interface TestServer extends RunningServer {
+  sqlitePath: string;
+  /** The database the writer writes to. */
+  dataSource: DataSource;
+  /** The writer every mutation goes through (tests hold a transaction open with it). */
+  writer: Writer;
+  /** SQL statements run so far (tests diff it around a request to catch N+1 queries). */
+  queryCount(): number;
+  /** Requests the GraphQL fast path answered so far (tests check which path served one). */
+  fastPathCount(): number;
+  /** Queries the response cache answered (hit), computed (miss) or was told to skip (bypass). */
+  responseCacheCounts(): { hit: number; miss: number; bypass: number };
+  /**
+   * Emits "subscribed" `{ memberId, field, document }` once a subscription listens on the
+   * server (`document`: the parsed document it runs, shared by subscriptions of the same text),
+   * and "disconnected" `{ memberId, code }` once a member's socket has closed and its slot in
+   * the per-member connection limit is free again.
+   */
+  events: EventEmitter;
+  /** Runs the reminder and expiry jobs once now (tests move a ManualClock, then call this). */
+  runJobs(): Promise<JobsReport>;
+}
+
+/** Each server's "subscribed" / "disconnected" events, fed by the transport's channels. */
+const serverEvents = new WeakMap<Server, EventEmitter>();
+const forward = (event: string) => (message: unknown) => {
+  const { server, ...rest } = message as { server: Server };
+  serverEvents.get(server)?.emit(event, rest);
+};
+onChannel(WS_CHANNELS.subscribed, forward("subscribed"));
+onChannel(WS_CHANNELS.closed, forward("disconnected"));
+
+/** A running server with the hooks tests use (see TestServer). */
+export function withTestHooks(server: RunningServer, sqlitePath: string): TestServer {
+  const events = new EventEmitter();
+  serverEvents.set(server.httpServer, events);
+  const { app } = server;
+  const { sources } = server.observability.metrics;
+  return Object.assign(server, {
+    sqlitePath,
+    dataSource: app.deps.dataSource,
+    writer: app.deps.writer,
+    queryCount: () => app.counter.count,
+    fastPathCount: () => sources.fastPath?.() ?? 0,
+    responseCacheCounts: () => ({
+      ...(sources.responseCache?.() ?? { hit: 0, miss: 0, bypass: 0 }),
+    }),
+    events,
+    runJobs: () => app.services.jobs.runOnce(),
+  });
+}
 
 /** The suite runs on PostgreSQL + Redis when these are set (see .ci/run), else on SQLite. */
 export const DATABASE_URL = process.env.DATABASE_URL || null;
@@ -54,9 +114,12 @@ export async function startTestServer(
   if (DATABASE_URL) env.DATABASE_URL = await testDatabase(sqlitePath);
   if (REDIS_URL) env.REDIS_URL = REDIS_URL;
   const config = loadConfig(env);
-  const server = await startServer({ config, clock: opts.clock, log: () => {} });
+  const server = withTestHooks(
+    await startServer({ config, clock: opts.clock, log: () => {} }),
+    sqlitePath,
+  );
   if (ON_POSTGRES) translatePlaceholders(server);
-  return Object.assign(server, { sqlitePath });
+  return server;
 }
 
 /** The URL of the PostgreSQL database for a data key, created on first use. */
@@ -81,7 +144,7 @@ export async function testDatabase(key: string): Promise<string> {
  * quoted (PostgreSQL folds unquoted names to lower case), outside string literals, so the
  * same checks run on both engines.
  */
-function translatePlaceholders(server: RunningServer): void {
+function translatePlaceholders(server: TestServer): void {
   const ds = server.dataSource;
   const query = ds.query.bind(ds);
   // The app's own queries (through EntityManager.query, with a transaction's query runner as

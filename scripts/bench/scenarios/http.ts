@@ -405,7 +405,7 @@ export const baseline: Scenario = (ctx) => {
 
 /**
  * The server answers a repeated query from memory until a write changes what it reads
- * (src/web/response-cache.ts). Each load runs twice: as clients send it, where after the
+ * (src/transport/response-cache.ts). Each load runs twice: as clients send it, where after the
  * first answer every request is a hit, and with `Cache-Control: no-cache`, which makes the
  * server compute every answer: the cost of a first read, or of one after a write.
  */

@@ -55,7 +55,7 @@ export const idleSockets: Scenario = async (ctx: BenchContext): Promise<Scenario
   const extra: ScenarioResult["extra"] = {
     target: "<= 30 KB per connection, back to start +- 10% after close (below start counts)",
     // "Back" means no more than 10% above the start. Below it counts too: the server's
-    // collection after the wave (src/common/release-memory.ts) also frees what earlier
+    // collection after the wave (src/transport/release-memory.ts) also frees what earlier
     // scenarios left, so RSS can end below where this scenario started; nothing leaked.
     met: kbPerSocket <= 30 && afterVsStartPct <= 10 ? "yes" : "no",
     sockets: m,

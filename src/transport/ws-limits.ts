@@ -2,15 +2,11 @@ import { GraphQLError } from "graphql";
 import { ErrorCode } from "../common/errors";
 
 /**
- * WebSocket close codes, following graphql-ws (4400 + the HTTP status that means the same):
- * 4403 for a missing, bad or expired token, 4429 for a member over their connection limit.
- * graphql-ws itself closes with 4408 when `connection_init` does not come in time, and ws
- * with 1009 when a message is over the size limit.
+ * The close code for a member over their connection limit: 4400 + HTTP's 429, in the way of
+ * graphql-ws's own codes (`CloseCode`: 4403 for a bad or expired token, 4408 when
+ * `connection_init` does not come in time; it uses 4429 for too many `connection_init`s).
  */
-export const CloseCode = {
-  Forbidden: 4403,
-  TooManyConnections: 4429,
-} as const;
+export const TOO_MANY_CONNECTIONS = 4429;
 
 /**
  * How many WebSockets each member holds open on this instance. A slot is taken when the

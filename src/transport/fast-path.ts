@@ -1,6 +1,7 @@
 import { isUtf8 } from "node:buffer";
 import type { IncomingMessage, ServerResponse } from "node:http";
 import { HeaderMap, type ApolloServer, type BaseContext } from "@apollo/server";
+import bytes from "bytes";
 import {
   BODY_NOT_JSON,
   BODY_NOT_UTF8,
@@ -8,15 +9,14 @@ import {
   INTERNAL_ERROR_BODY,
   requestHasUnstorable,
   unstorableError,
-} from "../security/request-body";
+} from "./request-body";
 
 /**
  * The fast path for the common GraphQL request: `POST /graphql` from a server or a tool (no
  * `Origin`), a JSON body in UTF-8 of a declared length within the body limit, not compressed.
  * It goes straight from node's HTTP server to Apollo, skipping Express's router, body-parser
- * (type-is, content-type, raw-body, iconv-lite), the CORS middleware and the ETag hash:
- * measured, those cost about as much CPU as the rest of a `{ viewer { id } }` request
- * (0.68 -> 0.35 ms of server CPU per request, 1,530 -> 2,800 req/s in one run).
+ * (type-is, content-type, raw-body, iconv-lite), the CORS middleware and the ETag hash, which
+ * cost about as much CPU as the rest of a small request (docs/decisions/graphql-fast-path.md).
  *
  * Every other request (a browser's, with `Origin`; chunked, compressed, empty or too large
  * bodies; other charsets, methods and paths) goes through Express as before, and so does the
@@ -35,13 +35,22 @@ export interface FastPathOptions<C extends BaseContext> {
   onError(error: unknown): void;
 }
 
-/** Returns a handler that answers the request and returns true, or leaves it and returns false. */
-export function graphqlFastPath<C extends BaseContext>(
-  opts: FastPathOptions<C>,
-): (req: IncomingMessage, res: ServerResponse) => boolean {
-  const limit = parseByteLimit(opts.bodyLimit);
-  return (req, res) => {
+/** The fast path's request handler, and how many requests it took. */
+export interface FastPath {
+  /** Answers the request and returns true, or leaves it (to Express) and returns false. */
+  handle(req: IncomingMessage, res: ServerResponse): boolean;
+  /** Requests taken so far. */
+  readonly served: number;
+}
+
+/** The fast path for `opts.apollo`. */
+export function graphqlFastPath<C extends BaseContext>(opts: FastPathOptions<C>): FastPath {
+  // The same reading of the limit as body-parser's, which uses `bytes` too.
+  const limit = bytes.parse(opts.bodyLimit);
+  const path: FastPath = { handle, served: 0 };
+  function handle(req: IncomingMessage, res: ServerResponse): boolean {
     if (limit === null || !qualifies(req, limit)) return false;
+    (path as { served: number }).served++;
     opts.track(req, res, "/graphql");
     // What the CORS middleware adds to a request without Origin.
     res.setHeader("Vary", "Origin");
@@ -54,7 +63,8 @@ export function graphqlFastPath<C extends BaseContext>(
       () => res.destroy(),
     );
     return true;
-  };
+  }
+  return path;
 }
 
 /** Whether Express would do nothing for this request that the fast path does not do too. */
@@ -144,14 +154,4 @@ function send(res: ServerResponse, status: number, body: unknown): void {
   res.setHeader("Content-Type", "application/json; charset=utf-8");
   res.setHeader("Content-Length", Buffer.byteLength(text));
   res.end(text);
-}
-
-/** "100kb", "1mb", "512" as body-parser reads them (units of 1024); null if not understood. */
-export function parseByteLimit(limit: string): number | null {
-  const match = /^\s*(\d+(?:\.\d+)?)\s*(b|kb|mb|gb)?\s*$/i.exec(limit);
-  if (!match) return null;
-  const unit = { b: 1, kb: 1024, mb: 1024 ** 2, gb: 1024 ** 3 }[
-    (match[2] ?? "b").toLowerCase() as "b"
-  ];
-  return Math.floor(Number(match[1]) * unit);
 }

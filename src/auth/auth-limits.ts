@@ -11,10 +11,10 @@ import {
   type OperationDefinitionNode,
   type SelectionSetNode,
 } from "graphql";
-import { normalizeEmail } from "../auth/auth.service";
+import { normalizeEmail } from "./auth.service";
 import { rateLimited } from "../common/errors";
 import type { Config } from "../config";
-import type { RateLimiter } from "./rate-limiter";
+import type { RateLimiter } from "../security/rate-limiter";
 
 /** One logIn or signUp field of an operation, with the email it names if it could be read. */
 export interface AuthAttempt {

@@ -1,5 +1,5 @@
 import type { DataSource, EntityManager } from "typeorm";
-import type { PendingEvent } from "../common/pubsub";
+import type { Signal } from "../common/pubsub";
 import { ChangeScope, DataVersions } from "./changes";
 
 /** Thrown by a transaction that found its premises changed under it: it is run again. */
@@ -9,8 +9,8 @@ export class RetryTransaction extends Error {
   }
 }
 
-/** Runs after a transaction commits, with the events it recorded (never after a rollback). */
-export type Publish = (events: PendingEvent[]) => void;
+/** Runs after a transaction commits, with the signals it recorded (never after a rollback). */
+export type Publish = (signals: Signal[]) => void;
 
 const MAX_ATTEMPTS = 8;
 
@@ -21,15 +21,15 @@ const MAX_ATTEMPTS = 8;
 export const MAX_GROUP = 32;
 
 /**
- * A transaction's body: it writes through `em`, records its events, and may narrow `scope` to
- * the members whose reads it changes (the response cache's invalidation; default: everyone).
+ * A transaction's body: it writes through `em`, records the signals to publish after the
+ * commit, and may narrow `scope` to the members whose reads it changes (the response cache's
+ * invalidation; default: everyone).
  */
-type Work<T> = (em: EntityManager, events: PendingEvent[], scope: ChangeScope) => Promise<T>;
+type Work<T> = (em: EntityManager, signals: Signal[], scope: ChangeScope) => Promise<T>;
 
-type Outcome =
-  { ok: true; result: unknown; events: PendingEvent[] } | { ok: false; error: unknown };
+type Outcome = { ok: true; result: unknown; signals: Signal[] } | { ok: false; error: unknown };
 
-/** A transaction waiting in the SQLite queue. */
+/** A transaction waiting for its turn on SQLite. */
 interface Queued {
   work: Work<unknown>;
   settle(outcome: Outcome): void;
@@ -44,8 +44,8 @@ interface SqliteHandle {
 }
 
 /**
- * Every write transaction goes through here, and so does the outbox rule: a transaction
- * records its events, and they are published only once it has committed.
+ * Runs every write transaction, and keeps the publishing rule: a transaction records its
+ * signals, and they are published only once it has committed.
  *
  * SQLite: TypeORM drives it through a single connection, where two interleaved transactions
  * would collide, so transactions run one at a time in the process; `BEGIN IMMEDIATE` takes
@@ -66,7 +66,7 @@ interface SqliteHandle {
  * the pair's one open invitation or a notification's sequence number, a deadlock) is retried
  * from the start, so the rules see the winner's commit and answer as they would in sequence.
  */
-export class WriteQueue {
+export class Writer {
   private readonly postgres: boolean;
 
   /** SQLite: rows changed so far on the connection; a transaction that moved it wrote. */
@@ -90,11 +90,11 @@ export class WriteQueue {
 
   /**
    * Runs `work` in its own transaction (on SQLite, its own savepoint of a group's transaction);
-   * the `events` it records are published after the commit.
+   * the signals it records are published after the commit.
    */
   async transaction<T>(work: Work<T>): Promise<T> {
-    const { result, events } = this.postgres ? await this.retried(work) : await this.queued(work);
-    this.publish(events);
+    const { result, signals } = this.postgres ? await this.retried(work) : await this.queued(work);
+    this.publish(signals);
     return result;
   }
 
@@ -102,13 +102,13 @@ export class WriteQueue {
   private draining = false;
   private scheduled = false;
 
-  private queued<T>(work: Work<T>): Promise<{ result: T; events: PendingEvent[] }> {
+  private queued<T>(work: Work<T>): Promise<{ result: T; signals: Signal[] }> {
     return new Promise((resolve, reject) => {
       this.waiting.push({
         work,
         settle: (outcome) =>
           outcome.ok
-            ? resolve({ result: outcome.result as T, events: outcome.events })
+            ? resolve({ result: outcome.result as T, signals: outcome.signals })
             : reject(outcome.error),
       });
       // Wait for the end of this turn of the event loop: a request's whole transaction runs in
@@ -142,7 +142,7 @@ export class WriteQueue {
   private async group(group: Queued[]): Promise<void> {
     const runner = this.dataSource.createQueryRunner();
     const sqlite = this.dataSource.driver as unknown as { databaseConnection: SqliteHandle };
-    const committed: { job: Queued; result: unknown; events: PendingEvent[] }[] = [];
+    const committed: { job: Queued; result: unknown; signals: Signal[] }[] = [];
     const failed: { job: Queued; error: unknown }[] = [];
     let next = 0;
     try {
@@ -150,13 +150,13 @@ export class WriteQueue {
       for (; next < group.length; next++) {
         const job = group[next];
         sqlite.databaseConnection.exec("SAVEPOINT queued");
-        const events: PendingEvent[] = [];
+        const signals: Signal[] = [];
         const scope = new ChangeScope();
         const before = this.totalChanges!();
         let result: unknown;
         try {
           // Services use insert/update/delete, never `save` (which would nest a transaction).
-          result = await job.work(runner.manager, events, scope);
+          result = await job.work(runner.manager, signals, scope);
         } catch (error) {
           // Reads on this one connection saw its rows before the rollback: still a change.
           this.noteChanges(job, scope, before);
@@ -167,7 +167,7 @@ export class WriteQueue {
         }
         this.noteChanges(job, scope, before);
         sqlite.databaseConnection.exec("RELEASE queued");
-        committed.push({ job, result, events });
+        committed.push({ job, result, signals });
       }
       await runner.query("COMMIT");
     } catch (error) {
@@ -183,7 +183,7 @@ export class WriteQueue {
     // Before anyone hears back: a caller's next read must not be answered from before.
     this.recordChanges(group);
     for (const f of failed) f.job.settle({ ok: false, error: f.error });
-    for (const { job, result, events } of committed) job.settle({ ok: true, result, events });
+    for (const { job, result, signals } of committed) job.settle({ ok: true, result, signals });
   }
 
   /** Keeps what a job changed, if it wrote a row (reads that only looked change nothing). */
@@ -198,13 +198,13 @@ export class WriteQueue {
   /** PostgreSQL: retried with a growing, jittered pause when it loses a race. */
   private async retried<T>(work: Work<T>) {
     for (let attempt = 1; ; attempt++) {
-      const events: PendingEvent[] = [];
+      const signals: Signal[] = [];
       const scope = new ChangeScope();
       try {
-        const result = await this.dataSource.transaction((em) => work(em, events, scope));
+        const result = await this.dataSource.transaction((em) => work(em, signals, scope));
         // PostgreSQL: no one read the rows before the commit; a rolled-back one changed nothing.
         this.versions.changed(scope.touched);
-        return { result, events };
+        return { result, signals };
       } catch (err) {
         if (attempt >= MAX_ATTEMPTS || !isRetryable(err)) throw err;
         await new Promise((r) => setTimeout(r, Math.random() * 10 * attempt));

@@ -1,0 +1,16 @@
+import { BlockRecord } from "./blocks/block.entity";
+import { ConnectionRecord } from "./connections/connection.entity";
+import { InvitationRecord } from "./invitations/invitation.entity";
+import { ReportRecord } from "./invitations/report.entity";
+import { Member } from "./members/member.entity";
+import { NotificationRecord } from "./notifications/notification.entity";
+
+/** Every entity, listed explicitly (no globs: the same list works from .ts and from dist/). */
+export const entities = [
+  Member,
+  InvitationRecord,
+  ConnectionRecord,
+  BlockRecord,
+  ReportRecord,
+  NotificationRecord,
+];

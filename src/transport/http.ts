@@ -1,0 +1,152 @@
+import type { IncomingMessage, Server } from "node:http";
+import { ApolloServer, type ApolloServerPlugin } from "@apollo/server";
+import { ApolloServerPluginCacheControlDisabled } from "@apollo/server/plugin/disabled";
+import { ApolloServerPluginDrainHttpServer } from "@apollo/server/plugin/drainHttpServer";
+import { expressMiddleware } from "@as-integrations/express5";
+import express, { type ErrorRequestHandler, type RequestHandler } from "express";
+import type { GraphQLSchema } from "graphql";
+import type { App } from "../app";
+import type { Authenticator } from "../auth/authenticate";
+import type { Logger } from "../common/logger";
+import type { Config } from "../config";
+import { OperationContext, type Context } from "../context";
+import { serveClient } from "../explorer/client";
+import { serveGraphiql } from "../explorer/graphiql";
+import { landingPagePlugin } from "../explorer/sandbox";
+import type { Observability } from "../observability";
+import { graphqlFastPath } from "./fast-path";
+import type { OriginPolicy } from "./origins";
+import type { OperationPipeline } from "./pipeline";
+import {
+  badRequestBody,
+  BODY_NOT_JSON,
+  INTERNAL_ERROR_BODY,
+  requestHasUnstorable,
+  unstorableError,
+  verifyUtf8,
+} from "./request-body";
+import { ResponseCache } from "./response-cache";
+
+export interface HttpTransportOptions {
+  httpServer: Server;
+  config: Config;
+  schema: GraphQLSchema;
+  app: App;
+  pipeline: OperationPipeline;
+  authenticator: Authenticator;
+  observability: Observability;
+  origins: OriginPolicy;
+  /** The client's address as rate limits count it. */
+  clientIpOf(req: IncomingMessage): string;
+  /** GET /healthz. */
+  health: RequestHandler;
+  /** More Apollo plugins (the WebSocket transport's drain). */
+  plugins: ApolloServerPlugin<Context>[];
+}
+
+/**
+ * GraphQL over HTTP on `httpServer`: POST (and GET) /graphql through Apollo, either straight
+ * from the HTTP server (the fast path, for servers and tools) or through Express (browsers:
+ * CORS, every other body), plus /healthz, /metrics, the example client at /app and, outside
+ * production, Apollo Sandbox on GET /graphql and GraphiQL at /graphiql.
+ * Returns Apollo, whose `stop` drains the server.
+ */
+export async function attachHttp(opts: HttpTransportOptions): Promise<ApolloServer<Context>> {
+  const { config, app, pipeline, observability } = opts;
+  const { plugin: checks, ...apolloOptions } = pipeline.apolloOptions();
+  // Repeated queries answered from memory until a write changes what they read (SQLite only).
+  const cache =
+    config.responseCacheBytes > 0 && !config.databaseUrl
+      ? new ResponseCache(app.deps.writer.versions, config.responseCacheBytes)
+      : null;
+  if (cache) observability.metrics.sources.responseCache = () => cache.counts;
+  const apollo = new ApolloServer<Context>({
+    schema: opts.schema,
+    ...apolloOptions,
+    includeStacktraceInErrorResponses: !config.production,
+    // Both are Apollo 5's defaults; stated because the limits count per operation.
+    allowBatchedHttpRequests: false,
+    csrfPrevention: true,
+    plugins: [
+      checks,
+      observability.apolloPlugin((context) => context.request),
+      landingPagePlugin(config),
+      ...(cache ? [cache.plugin()] : []),
+      // Apollo installs cache control by default: a willResolveField hook wrapping every
+      // field of every response. Nothing here sets cache hints, so it is pure overhead.
+      ApolloServerPluginCacheControlDisabled(),
+      ApolloServerPluginDrainHttpServer({ httpServer: opts.httpServer }),
+      ...opts.plugins,
+    ],
+  });
+  await apollo.start();
+
+  /** The context of an HTTP request: its viewer (401 for a bad token) and the request. */
+  const contextOf = async (req: IncomingMessage): Promise<Context> => {
+    const viewerId = await opts.authenticator.viewerOfRequest(req.headers.authorization);
+    return new OperationContext(viewerId, app.services, app.deps, opts.clientIpOf(req), true, req);
+  };
+
+  const web = express();
+  // No ETag on GraphQL answers (a POST is not cached; the hash costs CPU on every request) and
+  // no X-Powered-By (it only tells a scanner what runs here).
+  web.set("etag", false);
+  web.disable("x-powered-by");
+  observability.mount(web);
+  web.get("/healthz", opts.health);
+  web.use(
+    "/graphql",
+    opts.origins.http(),
+    express.json({ limit: config.bodyLimit, verify: verifyUtf8 }),
+    (req, res, next) => {
+      if (requestHasUnstorable(req.body)) {
+        res.status(400).json({ errors: [unstorableError().toJSON()] });
+      } else next();
+    },
+    expressMiddleware(apollo, { context: ({ req }) => contextOf(req) }),
+  );
+  web.use("/graphql", bodyErrors(config.bodyLimit, observability.logger));
+  web.use("/app", serveClient(config.appDir));
+  // GraphiQL from the project's own bundle: an explorer that works offline.
+  if (!config.production) web.use("/graphiql", serveGraphiql(config.graphiqlDir));
+
+  const fastPath = graphqlFastPath({
+    apollo,
+    bodyLimit: config.bodyLimit,
+    context: contextOf,
+    track: observability.track,
+    onError: (error) => observability.logger.error({ err: error }, "GraphQL fast path failed"),
+  });
+  observability.metrics.sources.fastPath = () => fastPath.served;
+  opts.httpServer.on("request", (req, res) => {
+    if (!fastPath.handle(req, res)) web(req, res);
+  });
+  return apollo;
+}
+
+/**
+ * A JSON answer for requests the body parser refuses, instead of Express's HTML page (which
+ * shows a stack trace outside production): 413 for a body over `bodyLimit`, 400 for JSON that
+ * does not parse, 415 for an unsupported encoding or charset.
+ */
+function bodyErrors(bodyLimit: string, logger: Logger): ErrorRequestHandler {
+  return (err, _req, res, next) => {
+    if (res.headersSent) return next(err);
+    const status = Number((err as { status?: unknown }).status);
+    if (!(status >= 400 && status < 500)) {
+      logger.error({ err }, "request failed");
+      res.status(500).json(INTERNAL_ERROR_BODY);
+      return;
+    }
+    const type = (err as { type?: string }).type;
+    const message =
+      status === 413
+        ? `The request body is larger than ${bodyLimit}.`
+        : type === "entity.parse.failed"
+          ? BODY_NOT_JSON
+          : (err as { expose?: boolean }).expose
+            ? String((err as Error).message)
+            : "Bad request.";
+    res.status(status).json(badRequestBody(message));
+  };
+}

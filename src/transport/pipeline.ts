@@ -1,0 +1,296 @@
+import { createHash } from "node:crypto";
+import type { ApolloServerPlugin, GraphQLRequestListener } from "@apollo/server";
+import { ApolloServerErrorCode } from "@apollo/server/errors";
+import {
+  GraphQLError,
+  Kind,
+  NoSchemaIntrospectionCustomRule,
+  parse,
+  specifiedRules,
+  validate,
+  type DocumentNode,
+  type GraphQLFormattedError,
+  type GraphQLSchema,
+  type OperationDefinitionNode,
+  type ParseOptions,
+  type ValidationRule,
+} from "graphql";
+import { LRUCache } from "lru-cache";
+import type { AuthRateLimits } from "../auth/auth-limits";
+import { authAttempts } from "../auth/auth-limits";
+import { ErrorCode } from "../common/errors";
+import type { Config } from "../config";
+import type { Context } from "../context";
+import { costError, limitRules, parseOptions } from "../security/query-limits";
+import { requestHasUnstorable, subscriptionOverHttpError, unstorableError } from "./request-body";
+
+/** An operation as a transport received it, parsed and validated. */
+export interface ReceivedOperation {
+  document: DocumentNode;
+  operation: OperationDefinitionNode | null | undefined;
+  variables: Record<string, unknown> | null | undefined;
+  operationName: string | null | undefined;
+  /** The client's address as rate limits count it. */
+  clientIp: string;
+  transport: "http" | "ws";
+}
+
+/** A document that parsed and passed every rule, or why it did not. */
+export type Prepared = { document: DocumentNode } | { errors: GraphQLError[] };
+
+/** Texts of parsed documents the cache keeps at most, in characters. */
+const DOCUMENT_CACHE_CHARS = 4_000_000;
+
+/**
+ * The one operation pipeline: every rule an operation must pass, written once and run by every
+ * transport (HTTP through Apollo, the fast path and Express alike, and graphql-ws), and the one
+ * error formatter they all answer with.
+ *
+ * - The parse-time limit (tokens) and the validation rules (graphql-js's, depth, aliases, no
+ *   introspection when it is off): `apolloOptions` hands them to Apollo for HTTP, and
+ *   `prepare` applies the same ones to WebSocket operations.
+ * - `documentStore`: one cache of parsed, valid documents for both. Apollo keys its store by
+ *   `<schema hash>:<sha-256 of the text>`; `prepare` keys by the same sha-256, so a document
+ *   parsed for HTTP serves the WebSocket too, and thousands of sockets subscribing with one
+ *   text share one document.
+ * - `checkOperation`: what needs the parsed operation and its variables (a subscription sent
+ *   over HTTP, the estimated cost, the logIn / signUp limits). Apollo runs it through
+ *   `apolloPlugin` once the operation is resolved; WebSocket operations through `run`.
+ * - `formatError`: the codes and the masking of internal errors, for both.
+ */
+export class OperationPipeline {
+  private readonly parseOptions: ParseOptions;
+  /** Our rules besides graphql-js's own and the introspection rule. */
+  private readonly limitRules: ValidationRule[];
+  /** Every rule a document must pass. */
+  private readonly rules: ValidationRule[];
+  private readonly documents = new LRUCache<string, DocumentNode>({
+    maxSize: DOCUMENT_CACHE_CHARS,
+    sizeCalculation: (document) => Math.max(1, document.loc?.end ?? 1000),
+  });
+
+  constructor(
+    private readonly schema: GraphQLSchema,
+    private readonly config: Config,
+    private readonly authLimits: AuthRateLimits,
+  ) {
+    this.parseOptions = parseOptions(config);
+    this.limitRules = limitRules(config);
+    this.rules = [
+      ...specifiedRules,
+      ...this.limitRules,
+      ...(config.introspection ? [] : [NoSchemaIntrospectionCustomRule]),
+    ];
+  }
+
+  /**
+   * What Apollo is configured with: the same parse options and rules (Apollo adds graphql-js's
+   * rules itself, and the introspection rule when `introspection` is off), the shared document
+   * cache, the error formatter and the plugin that runs `checkOperation`.
+   */
+  apolloOptions() {
+    const documents = this.documents;
+    // Apollo's key is `<schema hash>:<sha-256 of the text>`; the cache's is the sha-256.
+    const hashOf = (key: string) => key.slice(key.lastIndexOf(":") + 1);
+    return {
+      parseOptions: this.parseOptions,
+      validationRules: this.limitRules,
+      introspection: this.config.introspection,
+      documentStore: {
+        get: async (key: string) => documents.get(hashOf(key)),
+        set: async (key: string, document: DocumentNode) => {
+          documents.set(hashOf(key), document);
+        },
+        delete: async (key: string) => documents.delete(hashOf(key)),
+      },
+      formatError: this.formatError,
+      plugin: this.apolloPlugin(),
+    };
+  }
+
+  /** Parses and validates a WebSocket operation's text, or answers it from the cache. */
+  prepare(query: string): Prepared {
+    const key = createHash("sha256").update(query).digest("hex");
+    const hit = this.documents.get(key);
+    if (hit) return { document: hit };
+    let document: DocumentNode;
+    try {
+      document = parse(query, this.parseOptions);
+    } catch (err) {
+      if (!(err instanceof GraphQLError)) throw err;
+      return { errors: [coded(err, ApolloServerErrorCode.GRAPHQL_PARSE_FAILED)] };
+    }
+    const errors = validate(this.schema, document, this.rules);
+    if (errors.length > 0) {
+      return {
+        errors: errors.map((e) => coded(e, ApolloServerErrorCode.GRAPHQL_VALIDATION_FAILED)),
+      };
+    }
+    this.documents.set(key, document);
+    return { document };
+  }
+
+  /**
+   * The checks that need the resolved operation and its variables, in order: no subscription
+   * over HTTP, the estimated cost, then the logIn / signUp rate limits (last, so a refused
+   * operation does not count as an attempt). Returns the refusal, or null.
+   */
+  async checkOperation(op: ReceivedOperation): Promise<GraphQLError | null> {
+    if (op.transport === "http" && op.operation?.operation === "subscription") {
+      return subscriptionOverHttpError();
+    }
+    const { schema, config } = this;
+    const tooCostly = costError(schema, op.document, op.variables, op.operationName, config);
+    if (tooCostly) return tooCostly;
+    const attempts = authAttempts(schema, op.document, op.operation, op.variables);
+    return attempts.length > 0 ? this.authLimits.check(op.clientIp, attempts) : null;
+  }
+
+  /**
+   * A WebSocket operation through the whole pipeline: strings the databases cannot store,
+   * parse and validation (cached), then `checkOperation`. Returns the document to run, or the
+   * errors to answer with.
+   */
+  async run(
+    payload: {
+      query: string;
+      operationName?: string | null;
+      variables?: Record<string, unknown> | null;
+    },
+    clientIp: string,
+  ): Promise<Prepared> {
+    if (requestHasUnstorable(payload)) return { errors: [unstorableError()] };
+    const prepared = this.prepare(payload.query);
+    if ("errors" in prepared) return prepared;
+    const { document } = prepared;
+    const operation = operationOf(document, payload.operationName);
+    const refused = await this.checkOperation({
+      document,
+      operation,
+      variables: payload.variables,
+      operationName: payload.operationName,
+      clientIp,
+      transport: "ws",
+    });
+    return refused ? { errors: [refused] } : prepared;
+  }
+
+  /**
+   * The Apollo plugin that runs `checkOperation` once Apollo has resolved the operation, and
+   * answers request errors with 200 to a client that accepts only `application/json`
+   * (GraphQL over HTTP: the status of such a response carries no GraphQL meaning, so only
+   * clients of `application/graphql-response+json` get 4xx for them).
+   */
+  private apolloPlugin(): ApolloServerPlugin<Context> {
+    const listener: GraphQLRequestListener<Context> = {
+      didResolveOperation: async ({ request, document, operation, contextValue }) => {
+        const refused = await this.checkOperation({
+          document,
+          operation,
+          variables: request.variables,
+          operationName: request.operationName,
+          clientIp: contextValue.clientIp,
+          transport: "http",
+        });
+        if (refused) throw refused;
+      },
+      willSendResponse: async ({ request, response }) => {
+        if (response.http.status !== 400 || response.body.kind !== "single") return;
+        const { errors, data } = response.body.singleResult;
+        if (data !== undefined || !errors?.every((e) => REQUEST_ERRORS.has(e.extensions?.code))) {
+          return;
+        }
+        if (acceptsOnlyJson(request.http?.headers.get("accept"))) response.http.status = 200;
+      },
+    };
+    return { requestDidStart: async () => listener };
+  }
+
+  /**
+   * Every error any transport answers with. Codes: an error without one is a request error
+   * graphql-js raised while starting the operation (named like Apollo names it), or else a
+   * bug; bugs are INTERNAL_SERVER_ERROR, their message masked in production (no SQL, no
+   * stack, no internals). `extensions.http` (status and headers for HTTP) never goes out.
+   */
+  formatError = (formatted: GraphQLFormattedError, error?: unknown): GraphQLFormattedError => {
+    const { http: _http, ...extensions } = formatted.extensions ?? {};
+    const code = extensions.code ?? requestErrorCode(error);
+    if (code === undefined || code === ErrorCode.INTERNAL_SERVER_ERROR) {
+      if (this.config.production) {
+        return {
+          message: "Internal server error",
+          extensions: { code: ErrorCode.INTERNAL_SERVER_ERROR },
+        };
+      }
+      return { ...formatted, extensions: { ...extensions, code: ErrorCode.INTERNAL_SERVER_ERROR } };
+    }
+    return { ...formatted, extensions: { ...extensions, code } };
+  };
+
+  /** `formatError` for a GraphQLError graphql-ws is about to send. */
+  formatGraphQLError(error: GraphQLError): GraphQLError {
+    return this.formatError(error.toJSON(), error) as unknown as GraphQLError;
+  }
+}
+
+/** Codes of the errors that refuse a well-formed request before it runs. */
+const REQUEST_ERRORS = new Set<unknown>([
+  ApolloServerErrorCode.GRAPHQL_PARSE_FAILED,
+  ApolloServerErrorCode.GRAPHQL_VALIDATION_FAILED,
+  ApolloServerErrorCode.BAD_USER_INPUT,
+]);
+
+/** Whether an Accept header names `application/json` and not the GraphQL response type. */
+function acceptsOnlyJson(accept: string | undefined): boolean {
+  if (!accept) return false;
+  const types = accept.split(",").map((part) => part.split(";")[0].trim().toLowerCase());
+  return types.includes("application/json") && !types.includes("application/graphql-response+json");
+}
+
+/** The operation a document runs for `operationName`, as graphql-js picks it. */
+function operationOf(
+  document: DocumentNode,
+  operationName: string | null | undefined,
+): OperationDefinitionNode | null {
+  let found: OperationDefinitionNode | null = null;
+  for (const definition of document.definitions) {
+    if (definition.kind !== Kind.OPERATION_DEFINITION) continue;
+    if (operationName == null) {
+      if (found) return null;
+      found = definition;
+    } else if (definition.name?.value === operationName) {
+      return definition;
+    }
+  }
+  return found;
+}
+
+/**
+ * The code Apollo gives a request error graphql-js raises without one (graphql-ws reports
+ * them bare): a syntax error, a variable that does not fit its type, or another request
+ * error (no path, no underlying exception). Undefined for anything else.
+ */
+function requestErrorCode(error: unknown): string | undefined {
+  if (!(error instanceof GraphQLError) || error.path) return undefined;
+  // A variable's value refused while graphql-js coerces it (the scalar's own error is kept
+  // as `originalError`), as Apollo recognises one.
+  const node = error.nodes?.length === 1 ? error.nodes[0] : undefined;
+  if (node?.kind === Kind.VARIABLE_DEFINITION && error.message.startsWith("Variable ")) {
+    return ApolloServerErrorCode.BAD_USER_INPUT;
+  }
+  if (error.originalError) return undefined;
+  if (error.message.startsWith("Syntax Error")) return ApolloServerErrorCode.GRAPHQL_PARSE_FAILED;
+  return ApolloServerErrorCode.GRAPHQL_VALIDATION_FAILED;
+}
+
+/** The error with the code Apollo gives the same failure over HTTP (unless it has one). */
+function coded(error: GraphQLError, code: string): GraphQLError {
+  if (error.extensions.code !== undefined) return error;
+  return new GraphQLError(error.message, {
+    nodes: error.nodes,
+    source: error.source,
+    positions: error.positions,
+    originalError: error.originalError,
+    extensions: { ...error.extensions, code },
+  });
+}

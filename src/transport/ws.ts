@@ -1,0 +1,197 @@
+import { channel } from "node:diagnostics_channel";
+import type { IncomingMessage, Server } from "node:http";
+import { getOperationAST, type GraphQLSchema } from "graphql";
+import { CloseCode } from "graphql-ws";
+import { WebSocket, WebSocketServer } from "ws";
+import type { Authenticator } from "../auth/authenticate";
+import type { Config } from "../config";
+import type { Context } from "../context";
+import type { Observability } from "../observability";
+import { rootFieldOf } from "../observability/labels";
+import type { OperationPipeline } from "./pipeline";
+import { ReleaseAfterWave } from "./release-memory";
+import { atExpiry, MemberSockets, TOO_MANY_CONNECTIONS, tooManyOperations } from "./ws-limits";
+
+/**
+ * Diagnostics channels (node:diagnostics_channel) the WebSocket transport publishes on; free
+ * when nobody subscribes. Each message names the HTTP server it comes from.
+ * - `invitations:ws:subscribed` `{ server, memberId, field, document }`: a subscription listens
+ *   (`document`: the parsed document it runs, shared by subscriptions of the same text);
+ * - `invitations:ws:closed` `{ server, memberId, code }`: a member's socket closed and its
+ *   slot in the per-member connection limit is free again.
+ */
+export const WS_CHANNELS = {
+  subscribed: "invitations:ws:subscribed",
+  closed: "invitations:ws:closed",
+} as const;
+
+/** What graphql-ws keeps for each socket, besides the socket itself. */
+type SocketState = {
+  viewerId?: string;
+  holdsSlot?: boolean;
+  cancelExpiry?: () => void;
+  ip?: string;
+};
+
+export interface WsTransportOptions {
+  httpServer: Server;
+  config: Config;
+  schema: GraphQLSchema;
+  pipeline: OperationPipeline;
+  authenticator: Authenticator;
+  /** The context of an operation on a socket of `viewerId`. */
+  contextFor(viewerId: string, clientIp: string): Context;
+  /** The client's address as rate limits count it. */
+  clientIpOf(req: IncomingMessage): string;
+  /** Whether a browser page of this origin may open a socket (`Origin`, `Host`). */
+  allowsOrigin(origin: string | undefined, host: string | undefined): boolean;
+  observability: Observability;
+}
+
+/** The WebSocket transport, attached to the HTTP server. */
+export interface WsTransport {
+  /** Closes every socket with `code` (1001: clients reconnect elsewhere and resume). */
+  closeAll(code: number, reason: string): void;
+  /** Stops accepting sockets and closes graphql-ws. */
+  dispose(): Promise<void>;
+}
+
+/**
+ * graphql-ws (`graphql-transport-ws`) on the HTTP server's `/graphql` path. A socket needs a
+ * member: a missing or bad token closes it with 4403, as does the token's expiry; a member
+ * holds at most `wsMaxConnectionsPerMember` sockets (4429 past it) and a socket at most
+ * `wsMaxSubscriptionsPerConnection` operations. Every operation goes through the operation
+ * pipeline, like HTTP's; graphql-ws closes a socket that sends no `connection_init` in time
+ * (4408), and ws one whose message is over `wsMaxMessageBytes` (1009).
+ */
+export function attachWebSocket(opts: WsTransportOptions): WsTransport {
+  const { config, pipeline, authenticator, observability } = opts;
+  const subscribed = channel(WS_CHANNELS.subscribed);
+  const closed = channel(WS_CHANNELS.closed);
+  const memberSockets = new MemberSockets(config.wsMaxConnectionsPerMember);
+  // A wave of 1,000 closed sockets, then 2 s without a close: one full collection.
+  const releaseMemory = new ReleaseAfterWave(1000, 2000, undefined, ({ closed: n, ms }) =>
+    observability.logger.info(
+      { closed: n, ms: Math.round(ms) },
+      "memory released after sockets closed",
+    ),
+  );
+  const wsServer = new WebSocketServer({
+    server: opts.httpServer,
+    path: "/graphql",
+    maxPayload: config.wsMaxMessageBytes,
+    verifyClient: (info, callback) =>
+      opts.allowsOrigin(info.origin || undefined, info.req.headers.host)
+        ? callback(true)
+        : callback(false, 403, "Origin not allowed"),
+  });
+  const graphqlWs = observability.useServer<Record<string, unknown>, SocketState>(
+    {
+      schema: opts.schema,
+      connectionInitWaitTimeout: config.wsConnectionInitTimeoutMs,
+      onConnect: async (ctx) => {
+        // Apollo Sandbox forwards its headers as typed, so accept either spelling.
+        const params = ctx.connectionParams ?? {};
+        const holder = await authenticator.holderOfHeader(
+          params.authorization ?? params.Authorization,
+        );
+        if (!holder) return false;
+        const { socket } = ctx.extra;
+        // Closed while the token was checked: onClose has run already, so take no slot.
+        if (socket.readyState !== WebSocket.OPEN) return false;
+        if (!memberSockets.acquire(holder.id)) {
+          // Closed before graphql-ws's own 4403 for `false`, so the client sees this code.
+          socket.close(TOO_MANY_CONNECTIONS, "Too many connections for this member");
+          return false;
+        }
+        ctx.extra.holdsSlot = true;
+        ctx.extra.viewerId = holder.id;
+        // The upgrade request (headers, raw headers, socket references: a few KB) would live
+        // as long as the socket, for the one thing read from it later: the client's address.
+        ctx.extra.ip = opts.clientIpOf(ctx.extra.request);
+        Reflect.deleteProperty(ctx.extra, "request");
+        // The socket lives no longer than its token: 4403 when it expires, as for a bad one.
+        if (holder.expiresAt !== null) {
+          ctx.extra.cancelExpiry = atExpiry(holder.expiresAt, () =>
+            socket.close(CloseCode.Forbidden, "Token expired"),
+          );
+        }
+        return true;
+      },
+      onClose: (ctx, code) => {
+        releaseMemory.socketClosed();
+        ctx.extra.cancelExpiry?.();
+        if (ctx.extra.holdsSlot && ctx.extra.viewerId) {
+          memberSockets.release(ctx.extra.viewerId);
+          ctx.extra.holdsSlot = false;
+          if (closed.hasSubscribers) {
+            closed.publish({ server: opts.httpServer, memberId: ctx.extra.viewerId, code });
+          }
+        }
+      },
+      context: (ctx) => opts.contextFor(ctx.extra.viewerId!, ctx.extra.ip ?? "unknown"),
+      // graphql-ws runs none of Apollo's plugins: the pipeline runs here, and the execution
+      // arguments returned are used as they are.
+      onSubscribe: async (ctx, _id, payload) => {
+        // graphql-ws has already registered this operation: the count includes it.
+        const max = config.wsMaxSubscriptionsPerConnection;
+        if (Object.keys(ctx.subscriptions).length > max) return [tooManyOperations(max)];
+        const prepared = await pipeline.run(payload, ctx.extra.ip ?? "unknown");
+        if ("errors" in prepared) return prepared.errors;
+        const { operationName, variables } = payload;
+        return {
+          schema: opts.schema,
+          document: prepared.document,
+          operationName,
+          variableValues: variables,
+        };
+      },
+      onNext: (_ctx, _id, _payload, _args, result) => {
+        if (!result.errors?.length) return;
+        return { ...result, errors: result.errors.map((e) => pipeline.formatGraphQLError(e)) };
+      },
+      onError: (_ctx, _id, _payload, errors) => errors.map((e) => pipeline.formatGraphQLError(e)),
+      onOperation: (ctx, _id, _payload, args) => {
+        if (!subscribed.hasSubscribers) return;
+        const field = rootFieldOf(getOperationAST(args.document, args.operationName));
+        // graphql-ws starts iterating right after this hook; tell listeners on the next turn.
+        const { document } = args;
+        const memberId = ctx.extra.viewerId;
+        setImmediate(() =>
+          subscribed.publish({ server: opts.httpServer, memberId, field, document }),
+        );
+      },
+    },
+    wsServer,
+  );
+  replaceErrorLogging(wsServer, observability);
+  return {
+    closeAll(code, reason) {
+      for (const client of wsServer.clients) client.close(code, reason);
+    },
+    async dispose() {
+      releaseMemory.stop();
+      await graphqlWs.dispose();
+    },
+  };
+}
+
+/**
+ * graphql-ws reports a socket's or the server's `error` event with console.error and a stack,
+ * and closes the socket with 1011. The errors that reach here are not bugs: ws has already
+ * closed a socket whose message was over the size limit (1009), and the HTTP server's own
+ * errors (a busy port) are the server's to report. They are logged through the app's logger
+ * instead, and any other socket error still closes the socket.
+ */
+function replaceErrorLogging(wsServer: WebSocketServer, observability: Observability): void {
+  const { logger } = observability;
+  wsServer.removeAllListeners("error");
+  wsServer.on("error", (err) => logger.debug({ reason: err.message }, "websocket server error"));
+  wsServer.on("connection", (socket) => {
+    socket.removeAllListeners("error");
+    socket.on("error", (err) => {
+      logger.info({ reason: err.message }, "websocket closed on a protocol error");
+      if (socket.readyState === WebSocket.OPEN) socket.close(CloseCode.InternalServerError);
+    });
+  });
+}
