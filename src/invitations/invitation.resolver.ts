@@ -11,13 +11,12 @@ import {
   Subscription,
   type SubscribeResolverData,
 } from "type-graphql";
-import { AfterArg, FirstArg, mapPage } from "../common/pagination";
+import { AfterArg, FirstArg } from "../common/pagination";
 import { Topic, type Topics } from "../common/pubsub";
 import { eagerSubscribe } from "../common/subscribe";
 import { refreshLoaders, requireViewer, type Context } from "../context";
 import { Member } from "../members/member.entity";
 import { ReceivedInvitationsFilter, SendInvitationInput } from "./invitation.inputs";
-import type { InvitationForViewer } from "./invitation.service";
 import {
   BulkInvitationsPayload,
   Invitation,
@@ -41,7 +40,7 @@ export class InvitationResolver {
   })
   async invitation(@idArg() id: string, @Ctx() ctx: Context): Promise<Invitation | null> {
     const v = await ctx.services.invitations.get(requireViewer(ctx), id);
-    return v && Invitation.from(v);
+    return v;
   }
 
   @Query(() => InvitationConnection, {
@@ -68,7 +67,7 @@ export class InvitationResolver {
       after,
       { relations: filter?.relations, search: filter?.search },
     );
-    return mapPage(page, Invitation.from);
+    return page;
   }
 
   @Query(() => InvitationConnection, {
@@ -91,7 +90,7 @@ export class InvitationResolver {
       first,
       after,
     );
-    return mapPage(page, Invitation.from);
+    return page;
   }
 
   @Mutation(() => SendInvitationPayload, {
@@ -105,7 +104,7 @@ export class InvitationResolver {
   ): Promise<SendInvitationPayload> {
     const r = await ctx.services.invitations.send(requireViewer(ctx), input);
     if (r.connected) refreshLoaders(ctx);
-    return { invitation: Invitation.from(r.invitation), connected: r.connected };
+    return r;
   }
 
   @Mutation(() => Invitation, {
@@ -232,7 +231,7 @@ export class InvitationResolver {
   ): Promise<BulkInvitationsPayload> {
     const r = await ctx.services.invitations.actMany(requireViewer(ctx), ids, action);
     if (action === "accept") refreshLoaders(ctx);
-    return { succeeded: r.succeeded.map(Invitation.from), failed: r.failed };
+    return r;
   }
 
   private async act(
@@ -241,9 +240,9 @@ export class InvitationResolver {
     action: "accept" | "ignore" | "decline" | "withdraw",
     message: string | null = null,
   ): Promise<Invitation> {
-    const v = await ctx.services.invitations.act(requireViewer(ctx), id, action, message);
+    const invitation = await ctx.services.invitations.act(requireViewer(ctx), id, action, message);
     if (action === "accept") refreshLoaders(ctx);
-    return Invitation.from(v);
+    return invitation;
   }
 }
 
@@ -267,11 +266,8 @@ function invitationStream<
   return new Repeater<T>(async (push, stop) => {
     stop.then(() => signals.return?.());
     for await (const signal of signals) {
-      const v: InvitationForViewer | null = await context.services.invitations.get(
-        viewerId,
-        signal.invitationId,
-      );
-      if (v) await push(shape(Invitation.from(v), signal));
+      const invitation = await context.services.invitations.get(viewerId, signal.invitationId);
+      if (invitation) await push(shape(invitation, signal));
     }
     stop();
   });

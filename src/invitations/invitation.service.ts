@@ -26,21 +26,15 @@ import {
   viewAs,
   type Action,
   type Effect,
+  type PublishEffect,
   type InvitationState,
   type StoredStatus,
   type VisibleStatus,
 } from "./lifecycle";
+import { Invitation } from "./invitation.types";
 import { ReportRecord } from "./report.entity";
 import { deliveryFor, type Recipient } from "./gate";
 import { checkSendLimits } from "./limits";
-
-/** An invitation as one viewer sees it: the stored row plus `viewAs`'s projection. */
-export interface InvitationForViewer {
-  record: InvitationRecord;
-  status: VisibleStatus;
-  respondedAt: Date | null;
-  responseMessage: string | null;
-}
 
 export type ReceivedBucket = "PENDING" | "IGNORED" | "FILTERED";
 export type InvitationOrder = "NEWEST" | "OLDEST" | "MOST_MUTUAL_CONNECTIONS";
@@ -109,6 +103,26 @@ function touchedBy(
   }
 }
 
+/** The signal each `publish` effect sends, after the commit: always to the sender. */
+const PUBLISHED: {
+  [T in PublishEffect["topic"]]: (record: InvitationRecord, now: Date) => Signal;
+} = {
+  INVITATION_ACCEPTED: (record) => ({
+    topic: Topic.InvitationAccepted,
+    memberId: record.senderId,
+    payload: { invitationId: record.id },
+  }),
+  INVITATION_DECLINED: (record, now) => ({
+    topic: Topic.InvitationDeclined,
+    memberId: record.senderId,
+    payload: {
+      invitationId: record.id,
+      message: record.responseMessage,
+      declinedAt: (record.respondedAt ?? now).toISOString(),
+    },
+  }),
+};
+
 /** The stored statuses in each of the recipient's lists, as `lifecycle.receivedBucket` says. */
 const receivedStatuses = (bucket: ReceivedBucket): StoredStatus[] =>
   STORED_STATUSES.filter((s) => receivedBucket(s) === bucket);
@@ -125,14 +139,14 @@ export class InvitationService {
     private readonly connections: ConnectionService,
   ) {}
 
-  /** Projects a stored invitation for `viewerId`; null when it does not exist for them. */
-  view(record: InvitationRecord, viewerId: string): InvitationForViewer | null {
+  /** A stored invitation as `viewerId` may see it; null when it does not exist for them. */
+  view(record: InvitationRecord, viewerId: string): Invitation | null {
     const v = viewAs(record, viewerId);
-    return v && { record, ...v };
+    return v && Invitation.of(record, v);
   }
 
   /** `invitation(id)`: null unless the viewer sent or received it and no block hides it. */
-  async get(viewerId: string, id: string): Promise<InvitationForViewer | null> {
+  async get(viewerId: string, id: string): Promise<Invitation | null> {
     const em = this.deps.reads.manager;
     const record = await this.findForParty(em, viewerId, id);
     return record && this.view(record, viewerId);
@@ -146,11 +160,11 @@ export class InvitationService {
   async send(
     viewerId: string,
     input: { recipientId: string; message?: string | null; recipientEmail?: string | null },
-  ): Promise<{ invitation: InvitationForViewer; connected: boolean }> {
+  ): Promise<{ invitation: Invitation; connected: boolean }> {
     const message = this.checkText(input.message, this.deps.config.noteMaxLength, "message");
     if (input.recipientId === viewerId)
       throw badInput("You cannot invite yourself.", "recipientId");
-    const result = await this.deps.writer.transaction(async (em, events, scope) => {
+    const result = await this.deps.writer.transaction(async (em, signals, scope) => {
       await lockMembers(em, [viewerId, input.recipientId]);
       const now = this.deps.clock.now();
       const recipientId = input.recipientId;
@@ -168,7 +182,7 @@ export class InvitationService {
         );
         const open = invitationFromRow(row);
         const accepted = await this.apply(em, open, "crossInvite", viewerId, now, message, {
-          events,
+          signals,
           scope,
         });
         return { invitation: accepted, connected: true };
@@ -201,7 +215,7 @@ export class InvitationService {
       );
       if (delivery === "PENDING") {
         if (pair.notifyOnInvitation) {
-          events.push(
+          signals.push(
             await this.notifications.add(em, {
               recipientId,
               kind: "INVITATION_RECEIVED",
@@ -212,7 +226,7 @@ export class InvitationService {
           );
         }
         // The inbox's own live update; `notifyOnInvitation` only silences the notification.
-        events.push({
+        signals.push({
           topic: Topic.InvitationReceived,
           memberId: recipientId,
           payload: { invitationId: record.id },
@@ -282,13 +296,13 @@ export class InvitationService {
     action: Exclude<Action, "crossInvite" | "block" | "expire">,
     message: string | null = null,
     reportReason?: string,
-  ): Promise<InvitationForViewer> {
+  ): Promise<Invitation> {
     const text = this.checkText(message, this.deps.config.responseMaxLength, "message");
-    const result = await this.deps.writer.transaction(async (em, events, scope) => {
+    const result = await this.deps.writer.transaction(async (em, signals, scope) => {
       const record = await this.findForParty(em, viewerId, id, true);
       if (!record) throw notFound("Invitation");
       const now = this.deps.clock.now();
-      return this.apply(em, record, action, viewerId, now, text, { events, scope, reportReason });
+      return this.apply(em, record, action, viewerId, now, text, { signals, scope, reportReason });
     });
     return result;
   }
@@ -302,15 +316,15 @@ export class InvitationService {
     ids: string[],
     action: "accept" | "ignore",
   ): Promise<{
-    succeeded: InvitationForViewer[];
+    succeeded: Invitation[];
     failed: { id: string; code: string; message: string }[];
   }> {
     const unique = [...new Set(ids)];
     if (unique.length === 0 || unique.length > this.deps.config.pageMax) {
       throw badInput(`ids must hold 1 to ${this.deps.config.pageMax} ids.`, "ids");
     }
-    const result = await this.deps.writer.transaction(async (em, events, scope) => {
-      const succeeded: InvitationForViewer[] = [];
+    const result = await this.deps.writer.transaction(async (em, signals, scope) => {
+      const succeeded: Invitation[] = [];
       const failed: { id: string; code: string; message: string }[] = [];
       const now = this.deps.clock.now();
       for (const id of unique) {
@@ -324,7 +338,7 @@ export class InvitationService {
           continue;
         }
         succeeded.push(
-          await this.apply(em, record, action, viewerId, now, null, { events, scope }),
+          await this.apply(em, record, action, viewerId, now, null, { signals, scope }),
         );
       }
       return { succeeded, failed };
@@ -450,7 +464,7 @@ export class InvitationService {
 
   /**
    * Runs one lifecycle transition inside `em`: writes the next state, applies its effects
-   * (connection, notifications, report) and queues its events for after the commit.
+   * (connection, notifications, report) and queues its signals for after the commit.
    */
   private async apply(
     em: EntityManager,
@@ -459,9 +473,9 @@ export class InvitationService {
     actorId: string,
     now: Date,
     message: string | null,
-    out: { events: Signal[]; scope: ChangeScope; reportReason?: string },
-  ): Promise<InvitationForViewer> {
-    const { events, scope, ...extra } = out;
+    out: { signals: Signal[]; scope: ChangeScope; reportReason?: string },
+  ): Promise<Invitation> {
+    const { signals, scope, ...extra } = out;
     const result = transition(record, action, actorId, now, message);
     if (!result.ok) throw new AppError(result.code, result.message);
     touchedBy(record, { ...record, ...result.next }, actorId, result.effects, scope);
@@ -487,7 +501,7 @@ export class InvitationService {
     }
     Object.assign(record, changed ? result.next : {});
     for (const effect of result.effects) {
-      await this.applyEffect(em, record, effect, now, events, extra);
+      await this.applyEffect(em, record, effect, now, signals, extra);
     }
     return this.view(record, actorId)!;
   }
@@ -497,7 +511,7 @@ export class InvitationService {
     record: InvitationRecord,
     effect: Effect,
     now: Date,
-    events: Signal[],
+    signals: Signal[],
     extra: { reportReason?: string },
   ): Promise<void> {
     switch (effect.type) {
@@ -507,7 +521,7 @@ export class InvitationService {
       case "notify": {
         const to = effect.to === "sender" ? record.senderId : record.recipientId;
         const actor = effect.to === "sender" ? record.recipientId : record.senderId;
-        events.push(
+        signals.push(
           await this.notifications.add(em, {
             recipientId: to,
             kind: effect.kind,
@@ -519,23 +533,7 @@ export class InvitationService {
         return;
       }
       case "publish":
-        if (effect.topic === "INVITATION_DECLINED") {
-          events.push({
-            topic: Topic.InvitationDeclined,
-            memberId: record.senderId,
-            payload: {
-              invitationId: record.id,
-              message: record.responseMessage,
-              declinedAt: (record.respondedAt ?? now).toISOString(),
-            },
-          });
-        } else {
-          events.push({
-            topic: Topic.InvitationAccepted,
-            memberId: record.senderId,
-            payload: { invitationId: record.id },
-          });
-        }
+        signals.push(PUBLISHED[effect.topic](record, now));
         return;
       case "retractReceivedNotification":
         // Nothing to write: a withdrawn invitation's INVITATION_RECEIVED is hidden when listed.

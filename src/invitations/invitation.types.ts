@@ -1,7 +1,8 @@
 import { Field, ID, ObjectType, registerEnumType } from "type-graphql";
 import { Node } from "../common/node";
 import { ConnectionType } from "../common/pagination";
-import type { InvitationForViewer } from "./invitation.service";
+import type { InvitationRecord } from "./invitation.entity";
+import type { InvitationView } from "./lifecycle";
 
 export enum InvitationStatus {
   PENDING = "PENDING",
@@ -123,14 +124,14 @@ export class Invitation implements Node {
   })
   responseMessage: string | null;
 
-  /** Builds the GraphQL object from one viewer's projection. */
-  static from(v: InvitationForViewer): Invitation {
+  /** The stored invitation as one viewer sees it (`view` from `lifecycle.viewAs`). */
+  static of(record: InvitationRecord, v: InvitationView): Invitation {
     return Object.assign(new Invitation(), {
-      id: v.record.id,
-      senderId: v.record.senderId,
-      recipientId: v.record.recipientId,
-      message: v.record.message,
-      sentAt: v.record.sentAt,
+      id: record.id,
+      senderId: record.senderId,
+      recipientId: record.recipientId,
+      message: record.message,
+      sentAt: record.sentAt,
       status: v.status as InvitationStatus,
       respondedAt: v.respondedAt,
       responseMessage: v.responseMessage,

@@ -1,3 +1,5 @@
+import type { InvitationRecord } from "./invitation.entity";
+
 /**
  * The invitation lifecycle as one pure module: no I/O, no clock of its own.
  *
@@ -48,13 +50,20 @@ export type Action = (typeof ACTIONS)[number];
 /** Who acts, relative to the invitation. `stranger` is anyone who is neither party. */
 export type Role = "sender" | "recipient" | "system" | "stranger";
 
-/** The fields of a stored invitation the lifecycle needs. */
-export interface InvitationState {
-  senderId: string;
-  recipientId: string;
-  status: StoredStatus;
-  respondedAt: Date | null;
-  responseMessage: string | null;
+/**
+ * The part of a stored invitation the lifecycle reads: the record's own fields, no new shape
+ * (a type-only import: the lifecycle does no I/O).
+ */
+export type InvitationState = Pick<
+  InvitationRecord,
+  "senderId" | "recipientId" | "status" | "respondedAt" | "responseMessage"
+>;
+
+/** A signal to the sender once the transaction commits, on the topic named. */
+export interface PublishEffect {
+  type: "publish";
+  to: "sender";
+  topic: "INVITATION_ACCEPTED" | "INVITATION_DECLINED";
 }
 
 /** What must happen besides the state change, applied by the service in the same transaction. */
@@ -65,7 +74,7 @@ export type Effect =
       to: "sender" | "recipient";
       kind: "INVITATION_ACCEPTED" | "INVITATION_DECLINED";
     }
-  | { type: "publish"; to: "sender"; topic: "INVITATION_ACCEPTED" | "INVITATION_DECLINED" }
+  | PublishEffect
   | { type: "retractReceivedNotification" }
   | { type: "recordReport" };
 
@@ -219,7 +228,10 @@ function notFound(): TransitionResult {
   return { ok: false, code: "NOT_FOUND", message: "Invitation not found." };
 }
 
-/** One stored invitation as one viewer may see it; `null` when it does not exist for them. */
+/**
+ * What one viewer may see of a stored invitation's state; `viewAs` answers null when it does
+ * not exist for them. The API's `Invitation` is the record's public fields with this view.
+ */
 export interface InvitationView {
   status: VisibleStatus;
   respondedAt: Date | null;

@@ -84,7 +84,7 @@ export class JobService {
       throw badInput("remindAt must be in the future.", "remindAt");
     }
     const { expiryAfterMs } = this.deps.config;
-    await this.deps.writer.transaction(async (em, _events, scope) => {
+    await this.deps.writer.transaction(async (em, _signals, scope) => {
       // The recipient's own; the sender never learns of it, not even through a cache.
       scope.touch(viewerId);
       // The write comes first and checks everything itself (see the class comment).
@@ -197,7 +197,7 @@ export class JobService {
           .andWhere(noBlock("i"))
           .andWhere("i.id > :afterId", { afterId })
           .getMany(),
-      async (em, rows, events) => {
+      async (em, rows, signals) => {
         let sent = 0;
         for (const row of rows) {
           const claimed = await em
@@ -212,7 +212,7 @@ export class JobService {
             .andWhere(noBlock(`"invitation"`))
             .execute();
           if (claimed.affected !== 1) continue;
-          events.push(await this.remind(em, row));
+          signals.push(await this.remind(em, row));
           sent++;
         }
         return sent;
@@ -237,7 +237,7 @@ export class JobService {
           .andWhere("i.status IN (:...open)", { open: REMINDABLE })
           .andWhere("i.id > :afterId", { afterId })
           .getMany(),
-      async (em, rows, events) => {
+      async (em, rows, signals) => {
         let count = 0;
         for (const row of rows) {
           const claimed = await em
@@ -259,7 +259,7 @@ export class JobService {
             .andWhere(`NOT ${noBlock("i")}`)
             .getExists();
           if (blocked) continue;
-          events.push(await this.remind(em, row));
+          signals.push(await this.remind(em, row));
           count++;
         }
         return count;
@@ -299,20 +299,20 @@ export class JobService {
   }
 
   /**
-   * Reads candidates a page at a time and handles each page in its own transaction; events
+   * Reads candidates a page at a time and handles each page in its own transaction; signals
    * are published only once their transaction committed. Paging by id means a row that
    * another process claimed meanwhile is simply passed over, never read again.
    */
   private async inBatches(
     select: (afterId: string) => Promise<Parties[]>,
-    work: (em: EntityManager, rows: Parties[], events: Signal[]) => Promise<number>,
+    work: (em: EntityManager, rows: Parties[], signals: Signal[]) => Promise<number>,
   ): Promise<number> {
     let total = 0;
     let afterId = "";
     for (;;) {
       const rows = await select(afterId);
       if (rows.length === 0) return total;
-      total += await this.deps.writer.transaction((em, events) => work(em, rows, events));
+      total += await this.deps.writer.transaction((em, signals) => work(em, rows, signals));
       if (rows.length < BATCH) return total;
       afterId = rows[rows.length - 1].id;
     }

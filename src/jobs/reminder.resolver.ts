@@ -23,9 +23,9 @@ export class ReminderResolver {
   ): Promise<Invitation> {
     const viewerId = requireViewer(ctx);
     await ctx.services.jobs.setReminder(viewerId, id, remindAt);
-    const v = await ctx.services.invitations.get(viewerId, id);
+    const invitation = await ctx.services.invitations.get(viewerId, id);
     // Only a block between the write and this read can hide it now.
-    if (!v) throw notFound("Invitation");
-    return Invitation.from(v);
+    if (!invitation) throw notFound("Invitation");
+    return invitation;
   }
 }

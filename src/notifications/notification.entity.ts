@@ -6,8 +6,9 @@ export type NotificationKind =
   "INVITATION_RECEIVED" | "INVITATION_ACCEPTED" | "INVITATION_DECLINED" | "INVITATION_REMINDER";
 
 /**
- * A stored notification: the outbox written in the same transaction as the change that
- * causes it. `seq` increases strictly per recipient and is what cursors encode.
+ * A stored notification, written in the same transaction as the change that causes it: the
+ * truth that signals only announce. `seq` increases strictly per recipient and is what
+ * cursors encode.
  */
 @Entity("notification")
 @Index("UQ_notification_recipient_seq", ["recipientId", "seq"], { unique: true })

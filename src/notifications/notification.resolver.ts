@@ -96,7 +96,6 @@ export class NotificationResolver {
   async invitation(@Root() n: Notification, @Ctx() ctx: Context): Promise<Invitation | null> {
     if (!n.invitationId || !ctx.viewerId) return null;
     const record = await ctx.loaders.invitation.load(n.invitationId);
-    const v = record && ctx.services.invitations.view(record, ctx.viewerId);
-    return v ? Invitation.from(v) : null;
+    return record && ctx.services.invitations.view(record, ctx.viewerId);
   }
 }

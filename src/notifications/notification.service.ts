@@ -83,7 +83,7 @@ export class NotificationService {
     // and SQLite refuses statements with more than 32,766 bound values.
     const { pageMax } = this.deps.config;
     if (ids.length > pageMax) throw badInput(`ids must hold at most ${pageMax} ids.`, "ids");
-    return this.deps.writer.transaction(async (em, _events, scope) => {
+    return this.deps.writer.transaction(async (em, _signals, scope) => {
       scope.touch(viewerId); // Notifications are their recipient's alone.
       const result = await em
         .createQueryBuilder()

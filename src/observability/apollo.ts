@@ -1,11 +1,15 @@
 import type { IncomingMessage } from "node:http";
 import type { ApolloServerPlugin, GraphQLRequestListener } from "@apollo/server";
 import type { GraphQLError } from "graphql";
-import type { Context } from "../context";
 import type { RequestLog } from "./http";
 import { outcomeOf, rootFieldOf, typeOf } from "./labels";
 import type { Logger } from "../common/logger";
 import type { Metrics } from "./metrics";
+
+/** What the plugin reads of an operation's context. */
+export interface ObservedContext {
+  viewerId: string | null;
+}
 
 /**
  * Logs and counts every GraphQL operation served over HTTP: its root field, type, outcome
@@ -14,18 +18,18 @@ import type { Metrics } from "./metrics";
  * request id, since production answers mask them. Requests refused before an operation
  * exists (a bad token, a malformed request) are counted as `unknown`.
  */
-export function observabilityPlugin(
+export function observabilityPlugin<C extends ObservedContext>(
   logger: Logger,
   metrics: Metrics,
   requests: RequestLog,
-  requestOf: (context: Context) => IncomingMessage | undefined,
-): ApolloServerPlugin<Context> {
+  requestOf: (context: C) => IncomingMessage | undefined,
+): ApolloServerPlugin<C> {
   return {
     async requestDidStart({ contextValue }) {
       const start = performance.now();
       const req = requestOf(contextValue);
       const reqId = req ? requests.idOf(req) : undefined;
-      const listener: GraphQLRequestListener<Context> = {
+      const listener: GraphQLRequestListener<C> = {
         async didEncounterErrors({ errors }) {
           for (const error of errors) {
             if (!isUnexpected(error)) continue;

@@ -3,23 +3,22 @@ import type { ApolloServerPlugin } from "@apollo/server";
 import type { Express } from "express";
 import type { Broker } from "../common/pubsub";
 import type { Config } from "../config";
-import type { Context } from "../context";
 import type { QueryCounter } from "../db/data-source";
-import { observabilityPlugin } from "./apollo";
+import { observabilityPlugin, type ObservedContext } from "./apollo";
 import { metricsHandler, RequestLog } from "./http";
 import { createLogger, type Logger } from "../common/logger";
 import { Metrics } from "./metrics";
-import { observedUseServer } from "./ws";
+import { WsObserver } from "./ws";
 
 export { createLogger, type Logger } from "../common/logger";
 
-/** Logs and metrics for one running server; see the README's Observability section. */
+/** Logs and metrics for one running server (docs/operations.md). */
 export class Observability {
   readonly logger: Logger;
   readonly metrics = new Metrics();
   private readonly requests = new RequestLog();
   /** graphql-ws's `useServer`, with connections and operations logged and counted. */
-  readonly useServer: ReturnType<typeof observedUseServer>;
+  readonly ws: WsObserver;
   /** Request id, access log and metrics for a request served without Express. */
   readonly track: (req: IncomingMessage, res: ServerResponse, path: string) => void;
 
@@ -29,7 +28,7 @@ export class Observability {
     logger?: Logger,
   ) {
     this.logger = logger ?? createLogger(config.logLevel);
-    this.useServer = observedUseServer(this.logger, this.metrics);
+    this.ws = new WsObserver(this.logger, this.metrics);
     this.track = this.requests.tracker(this.logger, this.metrics);
   }
 
@@ -47,9 +46,9 @@ export class Observability {
   }
 
   /** The Apollo plugin; `requestOf` finds the HTTP request behind an operation's context. */
-  apolloPlugin(
-    requestOf: (context: Context) => IncomingMessage | undefined,
-  ): ApolloServerPlugin<Context> {
+  apolloPlugin<C extends ObservedContext>(
+    requestOf: (context: C) => IncomingMessage | undefined,
+  ): ApolloServerPlugin<C> {
     return observabilityPlugin(this.logger, this.metrics, this.requests, requestOf);
   }
 

@@ -1,5 +1,5 @@
 import type { IncomingMessage } from "node:http";
-import { isIPv4, isIPv6 } from "node:net";
+import ipaddr from "ipaddr.js";
 import proxyaddr from "proxy-addr";
 
 /**
@@ -16,24 +16,9 @@ export function clientIp(req: IncomingMessage, trustProxy: number): string {
 /** IPv4 as is (also when IPv4-mapped), IPv6 as its /64 prefix, anything else as given. */
 export function addressKey(address: string): string {
   const plain = address.split("%")[0];
-  const mapped = /^::ffff:(\d+\.\d+\.\d+\.\d+)$/i.exec(plain);
-  if (mapped) return mapped[1];
-  if (isIPv4(plain) || !isIPv6(plain)) return plain;
-  return `${expandIPv6(plain).slice(0, 4).join(":")}::/64`;
-}
-
-/** The eight groups of an IPv6 address, "::" expanded, each without leading zeros. */
-function expandIPv6(address: string): string[] {
-  const groupsOf = (part: string) => {
-    if (!part) return [];
-    const groups = part.split(":");
-    // A trailing dotted IPv4 part stands for two groups.
-    if (groups[groups.length - 1].includes(".")) groups.splice(-1, 1, "0", "0");
-    return groups;
-  };
-  const [head, tail] = address.split("::");
-  const first = groupsOf(head);
-  const last = tail === undefined ? [] : groupsOf(tail);
-  const zeros = Array<string>(Math.max(0, 8 - first.length - last.length)).fill("0");
-  return [...first, ...zeros, ...last].map((g) => parseInt(g, 16).toString(16));
+  if (!ipaddr.isValid(plain)) return plain;
+  const parsed = ipaddr.process(plain); // an IPv4-mapped IPv6 address becomes the IPv4 one
+  if (parsed.kind() === "ipv4") return parsed.toString();
+  const groups = (parsed as ipaddr.IPv6).parts.slice(0, 4).map((g) => g.toString(16));
+  return `${groups.join(":")}::/64`;
 }

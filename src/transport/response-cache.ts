@@ -5,6 +5,7 @@ import {
   type GraphQLRequestListener,
 } from "@apollo/server";
 import type { FormattedExecutionResult } from "graphql";
+import { LRUCache } from "lru-cache";
 import type { Context } from "../context";
 import type { DataVersions, Stamp } from "../db/changes";
 
@@ -28,18 +29,24 @@ interface Entry {
  *   another's. Without a token nothing is cached (the one open query is cheap).
  * - Only queries over HTTP whose answer has no error.
  * - A request with `Cache-Control: no-cache` is computed afresh (and refreshes the entry).
- * - Least recently used answers go first past `maxBytes` (their JSON length).
+ * - Least recently used answers go first past `maxBytes` (their JSON length; lru-cache).
  * - SQLite only: with PostgreSQL, other instances write where this one cannot see.
  */
 export class ResponseCache {
-  private readonly entries = new Map<string, Entry>();
-  private bytes = 0;
+  private readonly entries: LRUCache<string, Entry>;
   readonly counts = { hit: 0, miss: 0, bypass: 0 };
 
   constructor(
     private readonly versions: DataVersions,
-    private readonly maxBytes: number,
-  ) {}
+    maxBytes: number,
+  ) {
+    this.entries = new LRUCache<string, Entry>({
+      maxSize: maxBytes,
+      sizeCalculation: (entry) => entry.bytes,
+      // One answer may not push out most of the others.
+      maxEntrySize: Math.max(1, Math.floor(maxBytes / 8)),
+    });
+  }
 
   plugin(): ApolloServerPlugin<Context> {
     return {
@@ -50,15 +57,14 @@ export class ResponseCache {
             const memberId = request.contextValue.viewerId;
             if (request.operation?.operation !== "query" || !memberId) return null;
             const key = keyOf(memberId, request);
+            // Variables that cannot be serialised (nested past the stack) are never cached.
+            if (key === null) return null;
             const noCache = /\bno-cache\b/i.test(
               request.request.http?.headers.get("cache-control") ?? "",
             );
             const entry = noCache ? undefined : this.entries.get(key);
             if (entry && this.versions.isCurrent(memberId, entry.stamp)) {
               this.counts.hit++;
-              // Most recently used last: Map keeps insertion order.
-              this.entries.delete(key);
-              this.entries.set(key, entry);
               return {
                 http: { headers: new HeaderMap() },
                 body: { kind: "single", singleResult: entry.result },
@@ -74,7 +80,7 @@ export class ResponseCache {
             if (!pending || response.body.kind !== "single") return;
             const result = response.body.singleResult;
             if (result.errors?.length) return;
-            this.store(pending.key, {
+            this.entries.set(pending.key, {
               stamp: pending.stamp,
               result,
               bytes: JSON.stringify(result).length + pending.key.length,
@@ -88,30 +94,19 @@ export class ResponseCache {
 
   /** Answers held now, and their size. */
   get size(): { entries: number; bytes: number } {
-    return { entries: this.entries.size, bytes: this.bytes };
-  }
-
-  private store(key: string, entry: Entry): void {
-    const old = this.entries.get(key);
-    if (old) {
-      this.entries.delete(key);
-      this.bytes -= old.bytes;
-    }
-    // One answer may not push out most of the others.
-    if (entry.bytes > this.maxBytes / 8) return;
-    this.entries.set(key, entry);
-    this.bytes += entry.bytes;
-    for (const [oldest, held] of this.entries) {
-      if (this.bytes <= this.maxBytes) break;
-      this.entries.delete(oldest);
-      this.bytes -= held.bytes;
-    }
+    return { entries: this.entries.size, bytes: this.entries.calculatedSize };
   }
 }
 
-function keyOf(memberId: string, request: GraphQLRequestContext<Context>): string {
+/** The entry's key, or null for variables JSON cannot serialise. */
+function keyOf(memberId: string, request: GraphQLRequestContext<Context>): string | null {
   const { queryHash, operationName } = request;
   const variables = request.request.variables;
-  const vars = variables && Object.keys(variables).length > 0 ? JSON.stringify(variables) : "";
+  let vars = "";
+  try {
+    if (variables && Object.keys(variables).length > 0) vars = JSON.stringify(variables);
+  } catch {
+    return null;
+  }
   return `${memberId}\n${queryHash}\n${operationName ?? ""}\n${vars}`;
 }

@@ -1,7 +1,8 @@
 import { channel } from "node:diagnostics_channel";
 import type { IncomingMessage, Server } from "node:http";
 import { getOperationAST, type GraphQLSchema } from "graphql";
-import { CloseCode } from "graphql-ws";
+import { CloseCode, type Context as WsContext } from "graphql-ws";
+import type { Extra } from "graphql-ws/use/ws";
 import { WebSocket, WebSocketServer } from "ws";
 import type { Authenticator } from "../auth/authenticate";
 import type { Config } from "../config";
@@ -65,17 +66,9 @@ export interface WsTransport {
  * (4408), and ws one whose message is over `wsMaxMessageBytes` (1009).
  */
 export function attachWebSocket(opts: WsTransportOptions): WsTransport {
-  const { config, pipeline, authenticator, observability } = opts;
+  const { config, pipeline, observability } = opts;
   const subscribed = channel(WS_CHANNELS.subscribed);
-  const closed = channel(WS_CHANNELS.closed);
-  const memberSockets = new MemberSockets(config.wsMaxConnectionsPerMember);
-  // A wave of 1,000 closed sockets, then 2 s without a close: one full collection.
-  const releaseMemory = new ReleaseAfterWave(1000, 2000, undefined, ({ closed: n, ms }) =>
-    observability.logger.info(
-      { closed: n, ms: Math.round(ms) },
-      "memory released after sockets closed",
-    ),
-  );
+  const sessions = new Sessions(opts);
   const wsServer = new WebSocketServer({
     server: opts.httpServer,
     path: "/graphql",
@@ -85,50 +78,12 @@ export function attachWebSocket(opts: WsTransportOptions): WsTransport {
         ? callback(true)
         : callback(false, 403, "Origin not allowed"),
   });
-  const graphqlWs = observability.useServer<Record<string, unknown>, SocketState>(
+  const graphqlWs = observability.ws.useServer<Record<string, unknown>, SocketState>(
     {
       schema: opts.schema,
       connectionInitWaitTimeout: config.wsConnectionInitTimeoutMs,
-      onConnect: async (ctx) => {
-        // Apollo Sandbox forwards its headers as typed, so accept either spelling.
-        const params = ctx.connectionParams ?? {};
-        const holder = await authenticator.holderOfHeader(
-          params.authorization ?? params.Authorization,
-        );
-        if (!holder) return false;
-        const { socket } = ctx.extra;
-        // Closed while the token was checked: onClose has run already, so take no slot.
-        if (socket.readyState !== WebSocket.OPEN) return false;
-        if (!memberSockets.acquire(holder.id)) {
-          // Closed before graphql-ws's own 4403 for `false`, so the client sees this code.
-          socket.close(TOO_MANY_CONNECTIONS, "Too many connections for this member");
-          return false;
-        }
-        ctx.extra.holdsSlot = true;
-        ctx.extra.viewerId = holder.id;
-        // The upgrade request (headers, raw headers, socket references: a few KB) would live
-        // as long as the socket, for the one thing read from it later: the client's address.
-        ctx.extra.ip = opts.clientIpOf(ctx.extra.request);
-        Reflect.deleteProperty(ctx.extra, "request");
-        // The socket lives no longer than its token: 4403 when it expires, as for a bad one.
-        if (holder.expiresAt !== null) {
-          ctx.extra.cancelExpiry = atExpiry(holder.expiresAt, () =>
-            socket.close(CloseCode.Forbidden, "Token expired"),
-          );
-        }
-        return true;
-      },
-      onClose: (ctx, code) => {
-        releaseMemory.socketClosed();
-        ctx.extra.cancelExpiry?.();
-        if (ctx.extra.holdsSlot && ctx.extra.viewerId) {
-          memberSockets.release(ctx.extra.viewerId);
-          ctx.extra.holdsSlot = false;
-          if (closed.hasSubscribers) {
-            closed.publish({ server: opts.httpServer, memberId: ctx.extra.viewerId, code });
-          }
-        }
-      },
+      onConnect: (ctx) => sessions.open(ctx),
+      onClose: (ctx, code) => sessions.close(ctx, code),
       context: (ctx) => opts.contextFor(ctx.extra.viewerId!, ctx.extra.ip ?? "unknown"),
       // graphql-ws runs none of Apollo's plugins: the pipeline runs here, and the execution
       // arguments returned are used as they are.
@@ -138,13 +93,8 @@ export function attachWebSocket(opts: WsTransportOptions): WsTransport {
         if (Object.keys(ctx.subscriptions).length > max) return [tooManyOperations(max)];
         const prepared = await pipeline.run(payload, ctx.extra.ip ?? "unknown");
         if ("errors" in prepared) return prepared.errors;
-        const { operationName, variables } = payload;
-        return {
-          schema: opts.schema,
-          document: prepared.document,
-          operationName,
-          variableValues: variables,
-        };
+        const { operationName, variables: variableValues } = payload;
+        return { schema: opts.schema, document: prepared.document, operationName, variableValues };
       },
       onNext: (_ctx, _id, _payload, _args, result) => {
         if (!result.errors?.length) return;
@@ -154,9 +104,9 @@ export function attachWebSocket(opts: WsTransportOptions): WsTransport {
       onOperation: (ctx, _id, _payload, args) => {
         if (!subscribed.hasSubscribers) return;
         const field = rootFieldOf(getOperationAST(args.document, args.operationName));
-        // graphql-ws starts iterating right after this hook; tell listeners on the next turn.
         const { document } = args;
         const memberId = ctx.extra.viewerId;
+        // graphql-ws starts iterating right after this hook; tell listeners on the next turn.
         setImmediate(() =>
           subscribed.publish({ server: opts.httpServer, memberId, field, document }),
         );
@@ -170,10 +120,75 @@ export function attachWebSocket(opts: WsTransportOptions): WsTransport {
       for (const client of wsServer.clients) client.close(code, reason);
     },
     async dispose() {
-      releaseMemory.stop();
+      sessions.stop();
       await graphqlWs.dispose();
     },
   };
+}
+
+type SocketContext = WsContext<Record<string, unknown>, Extra & SocketState>;
+
+/** Who holds each socket: the token check on connect, the per-member limit, the token's expiry. */
+class Sessions {
+  private readonly memberSockets: MemberSockets;
+  private readonly closed = channel(WS_CHANNELS.closed);
+  // A wave of 1,000 closed sockets, then 2 s without a close: one full collection.
+  private readonly releaseMemory: ReleaseAfterWave;
+
+  constructor(private readonly opts: WsTransportOptions) {
+    this.memberSockets = new MemberSockets(opts.config.wsMaxConnectionsPerMember);
+    const { logger } = opts.observability;
+    this.releaseMemory = new ReleaseAfterWave(1000, 2000, undefined, ({ closed, ms }) =>
+      logger.info({ closed, ms: Math.round(ms) }, "memory released after sockets closed"),
+    );
+  }
+
+  /** graphql-ws's onConnect: true to acknowledge, false to close with 4403. */
+  async open(ctx: SocketContext): Promise<boolean> {
+    // Apollo Sandbox forwards its headers as typed, so accept either spelling.
+    const params = ctx.connectionParams ?? {};
+    const holder = await this.opts.authenticator.holderOfHeader(
+      params.authorization ?? params.Authorization,
+    );
+    if (!holder) return false;
+    const { socket } = ctx.extra;
+    // Closed while the token was checked: onClose has run already, so take no slot.
+    if (socket.readyState !== WebSocket.OPEN) return false;
+    if (!this.memberSockets.acquire(holder.id)) {
+      // Closed before graphql-ws's own 4403 for `false`, so the client sees this code.
+      socket.close(TOO_MANY_CONNECTIONS, "Too many connections for this member");
+      return false;
+    }
+    ctx.extra.holdsSlot = true;
+    ctx.extra.viewerId = holder.id;
+    // The upgrade request (headers, raw headers, socket references: a few KB) would live as
+    // long as the socket, for the one thing read from it later: the client's address.
+    ctx.extra.ip = this.opts.clientIpOf(ctx.extra.request);
+    Reflect.deleteProperty(ctx.extra, "request");
+    // The socket lives no longer than its token: 4403 when it expires, as for a bad one.
+    if (holder.expiresAt !== null) {
+      ctx.extra.cancelExpiry = atExpiry(holder.expiresAt, () =>
+        socket.close(CloseCode.Forbidden, "Token expired"),
+      );
+    }
+    return true;
+  }
+
+  /** graphql-ws's onClose: frees the member's slot. */
+  close(ctx: SocketContext, code: number | undefined): void {
+    this.releaseMemory.socketClosed();
+    ctx.extra.cancelExpiry?.();
+    if (!ctx.extra.holdsSlot || !ctx.extra.viewerId) return;
+    this.memberSockets.release(ctx.extra.viewerId);
+    ctx.extra.holdsSlot = false;
+    if (this.closed.hasSubscribers) {
+      this.closed.publish({ server: this.opts.httpServer, memberId: ctx.extra.viewerId, code });
+    }
+  }
+
+  stop(): void {
+    this.releaseMemory.stop();
+  }
 }
 
 /**
