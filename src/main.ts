@@ -27,6 +27,11 @@ async function main() {
 
 main().catch((err) => {
   if (err instanceof ConfigError) logger.fatal(`Configuration error: ${err.message}`);
-  else logger.fatal({ err }, "start-up failed");
+  else if ((err as NodeJS.ErrnoException).code === "EADDRINUSE") {
+    const { port } = err as { port?: number };
+    logger.fatal(
+      `Port ${port} is in use: stop what listens there, or choose another with PORT (PORT=0 picks a free one).`,
+    );
+  } else logger.fatal({ err }, "start-up failed");
   process.exit(1);
 });

@@ -30,7 +30,7 @@ export class ChangeScope {
 const MAX_MEMBERS = 1_000_000;
 
 /**
- * Versions of the data, for the response cache (web/response-cache.ts): an answer computed
+ * Versions of the data, for the response cache (transport/response-cache.ts): an answer computed
  * for a viewer at a stamp is still the answer as long as `isCurrent(stamp)`.
  *
  * Two counters: one that every write visible to everyone moves, and one per member that the
@@ -84,7 +84,7 @@ export class DataVersions {
 
   /**
    * Once per turn of the event loop: the pragma takes SQLite's shared lock, and cost about 6%
-   * of the server's CPU asked per request (bench profile). Every request handled in a turn was
+   * of the server's CPU asked per request (in a profile). Every request handled in a turn was
    * read before the turn began, so a commit by another process that the check misses during
    * the turn is concurrent with all of them and may be ordered after them; the next turn sees
    * it, and an answer computed meanwhile was stamped before it, so it is not kept.

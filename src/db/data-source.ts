@@ -36,7 +36,7 @@ export class QueryCounter implements Logger, EntitySubscriberInterface {
   // array TypeORM hands to both logQuery and afterQuery (a new array per statement on both
   // drivers), or by the text when there is none. Under load dozens are in flight on SQLite's
   // one runner (TypeORM awaits between the two calls), where a list searched on every
-  // statement cost 5.6% of the server's CPU (bench profile). Bounded: a statement TypeORM
+  // statement cost several percent of the server's CPU (in a profile). Bounded: a statement TypeORM
   // streams is never announced as finished.
   private readonly running = new WeakMap<object, Map<unknown, number[]>>();
 

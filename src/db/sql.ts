@@ -4,7 +4,7 @@ import type { DataSource, EntityManager } from "typeorm";
  * Hand-written SQL for the hot read paths, with TypeORM's `:name` / `:...list` parameters.
  *
  * On a 20-row inbox page TypeORM's query builder and entity hydration cost more CPU than
- * SQLite itself (bench profile: `npm run bench -- --cpu-prof=DIR`); these statements go
+ * SQLite itself (a profile: `npm run bench -- --cpu-prof=DIR`); these statements go
  * straight to the driver (through TypeORM's statement cache and query counter) and the rows
  * are mapped by the small functions below. Identifiers are double-quoted: PostgreSQL folds
  * unquoted camelCase names to lower case.

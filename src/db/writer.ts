@@ -54,7 +54,7 @@ interface SqliteHandle {
  * with SQLITE_BUSY_SNAPSHOT. Group commit: the transactions queued in one turn of the event
  * loop share one commit, each inside its own savepoint. A COMMIT writes every page the
  * transaction changed to the WAL, and was the costliest statement of a send or a decline
- * (about 170 of a mutation's 300 us of SQLite, measured), while the pages a group changes
+ * (more than half of a mutation's time in SQLite, in a profile), while the pages a group changes
  * (index leaves, the tables' last pages) are mostly the same ones. Each caller still hears
  * back only after the commit that holds its work (or the rollback of its savepoint), so
  * nothing acknowledged can be lost, and within a group each transaction sees the ones before

@@ -1,8 +1,9 @@
 /**
  * The operations both explorers open with (Apollo Sandbox at GET /graphql, GraphiQL at
- * /graphiql): the README's tour, ready to run one by one (pick one with the Run button's menu). Checked against the schema and run against a real
- * server by test/sandbox.test.ts. No `<`, `>`, `&` or `'` anywhere: Apollo escapes only the
- * first of each when it writes this into the page's script.
+ * /graphiql): the main tour of the API, ready to run one by one (pick one with the Run
+ * button's menu). Checked against the schema and run against a real server by
+ * test/sandbox.test.ts. No `<`, `>`, `&` or `'` anywhere: Apollo escapes only the first of
+ * each when it writes this into the page's script.
  */
 export const STARTER_DOCUMENT = `# Invitations API: the main operations. Run SignUp (or LogIn) first.
 #
@@ -11,8 +12,9 @@ export const STARTER_DOCUMENT = `# Invitations API: the main operations. Run Sig
 # the value of the header "authorization" to:   Bearer TOKEN
 # (the word Bearer, a space, then the token). Leave it empty for SignUp and LogIn: a
 # header with a bad or expired token is refused with UNAUTHENTICATED, on any operation.
-# Subscriptions (graphql-ws, same URL) read the same header: Sandbox sends the headers of
-# the tab as the connectionParams of its WebSocket. Without a valid token it closes (4403).
+# Subscriptions (graphql-ws, same URL) read the same header: both explorers send the
+# headers of the tab as the connectionParams of the WebSocket. Without a valid token it
+# closes (4403).
 #
 # Two members: sign up twice (change the email in Variables), each in its own tab with
 # its own token. Ids in Variables (PASTE-...) come from earlier answers.

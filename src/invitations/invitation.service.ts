@@ -239,7 +239,7 @@ export class InvitationService {
 
   /**
    * Everything `send` asks about the pair, in one statement (each was its own query and
-   * cost a round through TypeORM; see README → Performance): the recipient's settings,
+   * cost a round through TypeORM; docs/decisions/hand-written-sql.md): the recipient's settings,
    * whether a block, a connection, an open invitation, the recipient's report of the sender
    * or a recent decline/withdraw stands between them. Null when the recipient does not exist.
    */
@@ -481,7 +481,7 @@ export class InvitationService {
     touchedBy(record, { ...record, ...result.next }, actorId, result.effects, scope);
     const previous = record.status;
     const changed = result.next.status !== previous;
-    // Ignoring or reporting cancels the recipient's own reminder (DESIGN: due reminders cancelled).
+    // Ignoring or reporting cancels the recipient's own reminder (the lifecycle's ignore row).
     const cancelsReminder = action === "ignore" || action === "report";
     if (changed || cancelsReminder) {
       const set: Record<string, unknown> = {

@@ -10,8 +10,8 @@ function fullGc(): (() => void) | null {
   try {
     setFlagsFromString("--expose-gc");
     const gc = runInNewContext("gc") as () => void;
-    // Twice: the first frees the objects, the second the pages they left empty (measured: a
-    // single collection left half of the old space committed).
+    // Twice: the first frees the objects, the second the pages they left empty (a single
+    // collection leaves much of the old space committed).
     return () => {
       gc();
       gc();
@@ -24,14 +24,12 @@ function fullGc(): (() => void) | null {
 /**
  * Gives back the memory of a wave of closed WebSockets.
  *
- * Each subscribed socket holds about 15 KB of heap. When thousands close at once and the
- * server then goes quiet, V8 keeps their garbage until its next major collection, which an
- * idle server may not run for a long time: measured, 10,000 sockets closed, 208 MB of heap
- * still used 15 s later with no collection at all, RSS still at its peak. So, once at least
- * `threshold` sockets closed since the last time and no socket closed for `quietMs`, one full
- * collection runs: the server pauses for it (45 ms measured after 1,500 closes; it grows with
- * the heap still in use), once per wave. With it, RSS came back to +5% of where it started
- * 3 s after 10,000 sockets closed (bench idle-sockets), where it had stayed at its peak.
+ * When thousands of sockets close at once and the server then goes quiet, V8 keeps their
+ * garbage until its next major collection, which an idle server may not run for a long time:
+ * its memory stays at its peak. So, once at least `threshold` sockets closed since the last
+ * time and no socket closed for `quietMs`, one full collection runs: the server pauses for it
+ * (tens of milliseconds; it grows with the heap still in use), once per wave. The bench's
+ * idle-sockets scenario measures it; docs/decisions/gc-after-socket-wave.md has the numbers.
  */
 export class ReleaseAfterWave {
   private closed = 0;
