@@ -56,7 +56,7 @@ export async function startServer(opts: StartOptions): Promise<RunningServer> {
   observability.watch(app);
   const schema = await buildAppSchema(app.deps.pubsub);
   // With Redis, the instances that share a database share the logIn / signUp counters.
-  const limiter = await createRateLimiter(config, deploymentId(config), app.deps.clock);
+  const limiter = await createRateLimiter(config, deploymentId(config));
   const pipeline = new OperationPipeline(schema, config, new AuthRateLimits(limiter, config));
   const authenticator = new Authenticator(app.deps);
   const origins = new OriginPolicy(config.corsOrigins);

@@ -14,7 +14,7 @@ import {
 import { normalizeEmail } from "./auth.service";
 import { rateLimited } from "../common/errors";
 import type { Config } from "../config";
-import type { RateLimiter } from "../security/rate-limiter";
+import type { Limit, RateLimiter } from "../security/rate-limiter";
 
 /** One logIn or signUp field of an operation, with the email it names if it could be read. */
 export interface AuthAttempt {
@@ -87,27 +87,37 @@ export function authAttempts(
  * email, so one noisy address cannot use up a member's own log-ins.
  */
 export class AuthRateLimits {
+  private readonly limits: Record<AuthAttempt["field"], { ip: Limit; email: Limit }>;
+
   constructor(
-    private readonly limiter: RateLimiter,
-    private readonly config: Pick<
+    limiter: RateLimiter,
+    config: Pick<
       Config,
       "authWindowMs" | "logInMaxPerIp" | "logInMaxPerEmail" | "signUpMaxPerIp" | "signUpMaxPerEmail"
     >,
-  ) {}
+  ) {
+    const window = config.authWindowMs;
+    this.limits = {
+      logIn: {
+        ip: limiter.limit("logIn:ip", config.logInMaxPerIp, window),
+        email: limiter.limit("logIn:email", config.logInMaxPerEmail, window),
+      },
+      signUp: {
+        ip: limiter.limit("signUp:ip", config.signUpMaxPerIp, window),
+        email: limiter.limit("signUp:email", config.signUpMaxPerEmail, window),
+      },
+    };
+  }
 
   /** Counts the attempts; the RATE_LIMITED refusal (HTTP 429, Retry-After) if one is over. */
   async check(ip: string, attempts: readonly AuthAttempt[]): Promise<GraphQLError | null> {
-    const { config } = this;
     let retryAfterMs = 0;
     let refused: AuthAttempt["field"] | null = null;
     for (const attempt of attempts) {
-      const logIn = attempt.field === "logIn";
-      const perIp = logIn ? config.logInMaxPerIp : config.signUpMaxPerIp;
-      const perEmail = logIn ? config.logInMaxPerEmail : config.signUpMaxPerEmail;
-      let hit = await this.limiter.hit(`${attempt.field}:ip:${ip}`, perIp, config.authWindowMs);
+      const limits = this.limits[attempt.field];
+      let hit = await limits.ip.hit(ip);
       if (hit.allowed && attempt.email !== null) {
-        const key = `${attempt.field}:email:${hashEmail(attempt.email)}`;
-        hit = await this.limiter.hit(key, perEmail, config.authWindowMs);
+        hit = await limits.email.hit(hashEmail(attempt.email));
       }
       if (!hit.allowed) {
         retryAfterMs = Math.max(retryAfterMs, hit.retryAfterMs);

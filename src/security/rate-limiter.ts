@@ -1,5 +1,11 @@
 import { Redis } from "ioredis";
-import type { Clock } from "../common/clock";
+import { LRUCache } from "lru-cache";
+import {
+  RateLimiterMemory,
+  RateLimiterRedis,
+  RateLimiterRes,
+  type RateLimiterAbstract,
+} from "rate-limiter-flexible";
 
 /** The outcome of counting one attempt against a limit. */
 export interface Hit {
@@ -8,102 +14,166 @@ export interface Hit {
   retryAfterMs: number;
 }
 
+/** At most so many attempts per key in each window: see `RateLimiter.limit`. */
+export interface Limit {
+  /** Counts one attempt for `key` and says whether it is within the limit. */
+  hit(key: string): Promise<Hit>;
+}
+
 /**
- * Fixed-window counters: `hit(key, limit, windowMs)` counts one attempt in the current window
- * (windows are aligned on multiples of `windowMs` of the clock) and says whether it is within
- * `limit`. Time comes from the app's clock, so tests move a ManualClock instead of waiting.
- * A fixed window lets up to twice the limit through around a window's edge: simple, and
- * enough to make guessing passwords or mass sign-ups slow.
+ * Fixed-window counters, kept by rate-limiter-flexible. A key's window starts with its first
+ * attempt and lasts the limit's window; attempts past the limit are refused (and still counted)
+ * until it ends. Windows run in real time (Date.now, Redis expiry), not on the app's Clock:
+ * the library has no clock to pass. A fixed window lets up to twice the limit through around a
+ * window's edge: simple, and enough to make guessing passwords or mass sign-ups slow.
  */
 export interface RateLimiter {
-  hit(key: string, limit: number, windowMs: number): Promise<Hit>;
+  /**
+   * A limit of `points` attempts per key in each window of `windowMs` (whole seconds: the
+   * library counts in seconds). `name` keeps its counters apart from other limits': give each
+   * limit its own, once, when the app starts.
+   */
+  limit(name: string, points: number, windowMs: number): Limit;
   /** Resolves once the counters can be reached (or it is clear they cannot, yet). */
   ready(): Promise<void>;
   close(): Promise<void>;
 }
 
-/** Where a window ends and how many milliseconds are left of it. */
-function windowOf(now: number, windowMs: number): { index: number; leftMs: number } {
-  const index = Math.floor(now / windowMs);
-  return { index, leftMs: (index + 1) * windowMs - now };
+/** The window in whole seconds; anything else would be rounded by the library (0: never ends). */
+function windowSeconds(windowMs: number): number {
+  if (!Number.isInteger(windowMs / 1000) || windowMs < 1000) {
+    throw new RangeError(`A rate-limit window is whole seconds, not ${windowMs} ms`);
+  }
+  return windowMs / 1000;
+}
+
+/** `limiter` as a Limit: the library rejects an attempt over the limit with the key's state. */
+function limitOf(limiter: RateLimiterAbstract): Limit {
+  return {
+    async hit(key) {
+      try {
+        await limiter.consume(key);
+        return { allowed: true, retryAfterMs: 0 };
+      } catch (refusal) {
+        // Anything but a RateLimiterRes is a failure of the counters, not a refusal: let it show.
+        if (!(refusal instanceof RateLimiterRes)) throw refusal;
+        return { allowed: false, retryAfterMs: Math.max(0, refusal.msBeforeNext) };
+      }
+    },
+  };
 }
 
 /**
- * Counters in this process: right for one instance. Bounded: past `maxKeys` keys, ended
- * windows are dropped first, then the oldest keys (a flood of new keys can then forget a
- * counter early, which only lets a few attempts more through).
+ * RateLimiterMemory limiters sharing one bound on the keys they hold. The library forgets a key
+ * when its window ends, but holds every key counted within a window, and a flood of new ones
+ * (many addresses, made-up emails) could grow that without end: past `maxKeys` the least
+ * recently counted key is forgotten, which only lets a few attempts more through.
  */
-export class MemoryRateLimiter implements RateLimiter {
-  private readonly counters = new Map<string, { index: number; count: number; endsAt: number }>();
+class MemoryCounters {
+  private readonly keys: LRUCache<string, BoundedRateLimiterMemory>;
 
+  constructor(maxKeys = 100_000) {
+    this.keys = new LRUCache({
+      max: maxKeys,
+      noDisposeOnSet: true,
+      dispose: (limiter, key, reason) => {
+        if (reason === "evict") limiter.forget(key);
+      },
+    });
+  }
+
+  limiter(name: string, points: number, windowMs: number): RateLimiterMemory {
+    const duration = windowSeconds(windowMs);
+    return new BoundedRateLimiterMemory({ keyPrefix: name, points, duration }, this.keys);
+  }
+
+  /** Forgets every key (and stops the library's timer for each). */
+  clear(): void {
+    for (const [key, limiter] of this.keys.entries()) limiter.forget(key);
+    this.keys.clear();
+  }
+}
+
+/** A RateLimiterMemory that enters each key it counts in `keys` (see MemoryCounters). */
+class BoundedRateLimiterMemory extends RateLimiterMemory {
   constructor(
-    private readonly clock: Clock,
-    private readonly maxKeys = 100_000,
-  ) {}
+    opts: { keyPrefix: string; points: number; duration: number },
+    private readonly keys: LRUCache<string, BoundedRateLimiterMemory>,
+  ) {
+    super(opts);
+  }
 
-  async hit(key: string, limit: number, windowMs: number): Promise<Hit> {
-    const now = this.clock.now().getTime();
-    const { index, leftMs } = windowOf(now, windowMs);
-    let counter = this.counters.get(key);
-    if (!counter || counter.index !== index) {
-      if (!counter && this.counters.size >= this.maxKeys) this.makeRoom(now);
-      counter = { index, count: 0, endsAt: now + leftMs };
-      this.counters.set(key, counter);
-    }
-    counter.count += 1;
-    return counter.count <= limit
-      ? { allowed: true, retryAfterMs: 0 }
-      : { allowed: false, retryAfterMs: leftMs };
+  // Also what RateLimiterRedis calls on its insurance limiter while Redis fails.
+  override consume(
+    key: string | number,
+    points?: number,
+    options?: { [key: string]: unknown },
+  ): Promise<RateLimiterRes> {
+    this.keys.set(this.getKey(String(key)), this);
+    return super.consume(key, points, options);
+  }
+
+  /** Drops the counter stored under `storedKey` (the key with this limiter's prefix). */
+  forget(storedKey: string): void {
+    void this.delete(this.parseKey(storedKey));
+  }
+}
+
+/** Counters in this process: right for one instance. */
+export class MemoryRateLimiter implements RateLimiter {
+  private readonly counters: MemoryCounters;
+
+  constructor(maxKeys?: number) {
+    this.counters = new MemoryCounters(maxKeys);
+  }
+
+  limit(name: string, points: number, windowMs: number): Limit {
+    return limitOf(this.counters.limiter(name, points, windowMs));
   }
 
   async ready(): Promise<void> {}
-
-  private makeRoom(now: number): void {
-    for (const [key, c] of this.counters) if (c.endsAt <= now) this.counters.delete(key);
-    // Still full: forget the oldest tenth at once rather than one key per hit.
-    const excess = this.counters.size - Math.floor(this.maxKeys * 0.9);
-    if (excess > 0) {
-      let n = 0;
-      for (const key of this.counters.keys()) {
-        if (n++ >= excess) break;
-        this.counters.delete(key);
-      }
-    }
-  }
 
   async close(): Promise<void> {
     this.counters.clear();
   }
 }
 
-// INCR the window's key and set it to expire with the window (plus a second of slack for
-// clock differences between instances); returns the count.
-const HIT_SCRIPT = `
-local n = redis.call('INCR', KEYS[1])
-if n == 1 then redis.call('PEXPIRE', KEYS[1], ARGV[1]) end
-return n`;
-
 /**
  * Counters in Redis, shared by every instance that uses the same Redis and `namespace` (the
- * server passes one derived from its database, so instances of one deployment share them).
- * While Redis cannot answer, each instance falls back to its own counters instead of
- * refusing every log-in or letting every attempt through.
+ * server passes one derived from its database, so instances of one deployment share them and
+ * test servers on one Redis do not). While Redis cannot answer, each limit counts in this
+ * process instead (the library's insurance limiter), so attempts are neither all refused nor
+ * let through unlimited; those counts are not carried over to Redis when it is back.
  */
 export class RedisRateLimiter implements RateLimiter {
   private readonly redis: Redis;
-  private readonly fallback: MemoryRateLimiter;
+  private readonly fallback: MemoryCounters;
 
   constructor(
     redisUrl: string,
     private readonly namespace: string,
-    private readonly clock: Clock,
+    maxFallbackKeys?: number,
   ) {
     // No offline queue: while disconnected a command fails at once and the fallback answers.
     this.redis = new Redis(redisUrl, { enableOfflineQueue: false, maxRetriesPerRequest: 1 });
     this.redis.on("error", () => {
       /* ioredis reconnects by itself; the fallback covers the meantime */
     });
-    this.fallback = new MemoryRateLimiter(clock);
+    this.fallback = new MemoryCounters(maxFallbackKeys);
+  }
+
+  limit(name: string, points: number, windowMs: number): Limit {
+    return limitOf(
+      new RateLimiterRedis({
+        storeClient: this.redis,
+        // Not ready (connecting, reconnecting): straight to the fallback, without trying.
+        rejectIfRedisNotReady: true,
+        keyPrefix: `rl:${this.namespace}:${name}`,
+        points,
+        duration: windowSeconds(windowMs),
+        insuranceLimiter: this.fallback.limiter(name, points, windowMs),
+      }),
+    );
   }
 
   /**
@@ -123,23 +193,9 @@ export class RedisRateLimiter implements RateLimiter {
     });
   }
 
-  async hit(key: string, limit: number, windowMs: number): Promise<Hit> {
-    const { index, leftMs } = windowOf(this.clock.now().getTime(), windowMs);
-    try {
-      const count = Number(
-        await this.redis.eval(HIT_SCRIPT, 1, `rl:${this.namespace}:${key}:${index}`, leftMs + 1000),
-      );
-      return count <= limit
-        ? { allowed: true, retryAfterMs: 0 }
-        : { allowed: false, retryAfterMs: leftMs };
-    } catch {
-      return this.fallback.hit(key, limit, windowMs);
-    }
-  }
-
   async close(): Promise<void> {
     this.redis.disconnect();
-    await this.fallback.close();
+    this.fallback.clear();
   }
 }
 
@@ -150,11 +206,10 @@ export class RedisRateLimiter implements RateLimiter {
 export async function createRateLimiter(
   config: { redisUrl: string | null },
   namespace: string,
-  clock: Clock,
 ): Promise<RateLimiter> {
   const limiter = config.redisUrl
-    ? new RedisRateLimiter(config.redisUrl, namespace, clock)
-    : new MemoryRateLimiter(clock);
+    ? new RedisRateLimiter(config.redisUrl, namespace)
+    : new MemoryRateLimiter();
   await limiter.ready();
   return limiter;
 }

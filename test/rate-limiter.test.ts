@@ -1,0 +1,276 @@
+import { randomUUID } from "node:crypto";
+import { once } from "node:events";
+import { createServer, connect, type AddressInfo, type Server, type Socket } from "node:net";
+import type { Redis } from "ioredis";
+import { afterEach, describe, expect, it } from "vitest";
+import {
+  MemoryRateLimiter,
+  RedisRateLimiter,
+  type Limit,
+  type RateLimiter,
+} from "../src/security/rate-limiter";
+
+// The counters behind the logIn / signUp limits (test/abuse.test.ts covers them through the
+// API). They run in real time, so windows here are short where one must be seen to end.
+
+const REDIS_URL = process.env.REDIS_URL || null;
+
+const open: RateLimiter[] = [];
+afterEach(async () => {
+  await Promise.all(open.splice(0).map((l) => l.close()));
+});
+
+function track<T extends RateLimiter>(limiter: T): T {
+  open.push(limiter);
+  return limiter;
+}
+
+/** A namespace no other run on the same Redis uses. */
+const freshNamespace = () => `test-${randomUUID()}`;
+
+function sleepUntil(time: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, Math.max(0, time - Date.now())));
+}
+
+/** Counts `n` attempts that must all be allowed. */
+async function allow(limit: Limit, key: string, n = 1): Promise<void> {
+  for (let i = 0; i < n; i++) {
+    expect(await limit.hit(key)).toEqual({ allowed: true, retryAfterMs: 0 });
+  }
+}
+
+/**
+ * A refusal whose wait is what is left of a window of `windowMs` that began no earlier than
+ * `since` (Date.now() before its first attempt): real time moves while attempts are counted.
+ */
+async function expectRefused(limit: Limit, key: string, windowMs: number, since: number) {
+  const hit = await limit.hit(key);
+  expect(hit.allowed).toBe(false);
+  expect(hit.retryAfterMs).toBeGreaterThanOrEqual(since + windowMs - Date.now());
+  expect(hit.retryAfterMs).toBeLessThanOrEqual(windowMs);
+}
+
+/** A redis:// address nothing listens on: every connection attempt is refused. */
+async function deadRedisUrl(): Promise<string> {
+  const server = createServer();
+  await new Promise<void>((res) => server.listen(0, "127.0.0.1", res));
+  const { port } = server.address() as AddressInfo;
+  await new Promise<void>((res) => server.close(() => res()));
+  return `redis://127.0.0.1:${port}`;
+}
+
+const backends: { name: string; make: () => RateLimiter }[] = [
+  { name: "in memory", make: () => new MemoryRateLimiter() },
+];
+if (REDIS_URL) {
+  backends.push({
+    name: "in Redis",
+    make: () => new RedisRateLimiter(REDIS_URL, freshNamespace()),
+  });
+}
+
+for (const { name, make } of backends) {
+  describe(`counters ${name}`, () => {
+    async function started(): Promise<RateLimiter> {
+      const limiter = track(make());
+      await limiter.ready();
+      return limiter;
+    }
+
+    it("allows `points` attempts per key in a window, then refuses with what is left of it", async () => {
+      const limiter = await started();
+      const limit = limiter.limit("logIn:email", 3, 60_000);
+      const since = Date.now();
+      await allow(limit, "a", 3);
+      await expectRefused(limit, "a", 60_000, since);
+      // Refused attempts count too: still refused.
+      await expectRefused(limit, "a", 60_000, since);
+      // Other keys, and the same key under another limit, count apart.
+      await allow(limit, "b", 3);
+      await allow(limiter.limit("signUp:email", 3, 60_000), "a");
+    });
+
+    it("starts a key's window at its first attempt and forgets the count when it ends", async () => {
+      const limiter = await started();
+      // 2 s: time enough to count two attempts in it even on a busy machine.
+      const limit = limiter.limit("logIn:ip", 1, 2000);
+      const since = Date.now();
+      await allow(limit, "k");
+      const startedBy = Date.now();
+      await expectRefused(limit, "k", 2000, since);
+      // The window began by `startedBy`: it is over 2 s later (and a little, for timers).
+      await sleepUntil(startedBy + 2050);
+      await allow(limit, "k");
+    });
+
+    it("counts only whole-second windows (the library counts in seconds)", async () => {
+      const limiter = await started();
+      expect(() => limiter.limit("x", 1, 1500)).toThrow(RangeError);
+      expect(() => limiter.limit("x", 1, 0)).toThrow(RangeError);
+    });
+  });
+}
+
+describe("counters in memory", () => {
+  it("hold at most maxKeys keys, forgetting the least recently counted first", async () => {
+    const limiter = track(new MemoryRateLimiter(3));
+    const limit = limiter.limit("logIn:ip", 1, 60_000);
+    await allow(limit, "a");
+    await allow(limit, "b");
+    await allow(limit, "c");
+    expect((await limit.hit("b")).allowed).toBe(false); // b is now the most recent
+    await allow(limit, "d"); // a 4th key: a, the least recent, is forgotten
+    await allow(limit, "a"); // counted afresh; c is forgotten to make room
+    for (const key of ["b", "d", "a"]) expect((await limit.hit(key)).allowed).toBe(false);
+    await allow(limit, "c");
+  });
+
+  it("share the bound between limits", async () => {
+    const limiter = track(new MemoryRateLimiter(2));
+    const [one, two] = [limiter.limit("one", 1, 60_000), limiter.limit("two", 1, 60_000)];
+    await allow(one, "k");
+    await allow(two, "k");
+    await allow(two, "other"); // one's k is the least recent
+    await allow(one, "k");
+  });
+
+  it("forget every count on close", async () => {
+    const limiter = new MemoryRateLimiter();
+    const limit = limiter.limit("logIn:ip", 1, 60_000);
+    await allow(limit, "k");
+    await limiter.close();
+    await allow(limit, "k");
+    await limiter.close();
+  });
+});
+
+describe("counters in Redis while Redis cannot be reached", () => {
+  it("count in each instance instead: no error, and nothing let through unlimited", async () => {
+    const url = await deadRedisUrl();
+    const [first, second] = [
+      track(new RedisRateLimiter(url, "unreachable")),
+      track(new RedisRateLimiter(url, "unreachable")),
+    ];
+    await Promise.all([first.ready(200), second.ready(200)]);
+    const since = Date.now();
+    const limit = first.limit("logIn:email", 2, 60_000);
+    await allow(limit, "k", 2);
+    await expectRefused(limit, "k", 60_000, since);
+    // Each instance counts alone meanwhile.
+    await allow(second.limit("logIn:email", 2, 60_000), "k", 2);
+  });
+
+  it("keep the fallback counters bounded too", async () => {
+    const limiter = track(new RedisRateLimiter(await deadRedisUrl(), "unreachable", 2));
+    await limiter.ready(200);
+    const limit = limiter.limit("logIn:ip", 1, 60_000);
+    await allow(limit, "a");
+    await allow(limit, "b");
+    await allow(limit, "c"); // a is forgotten
+    expect((await limit.hit("c")).allowed).toBe(false);
+    await allow(limit, "a");
+  });
+});
+
+describe.runIf(REDIS_URL)("counters in Redis", () => {
+  it("are shared by the instances of one namespace, not by another namespace", async () => {
+    const namespace = freshNamespace();
+    const [first, second, other] = [
+      track(new RedisRateLimiter(REDIS_URL!, namespace)),
+      track(new RedisRateLimiter(REDIS_URL!, namespace)),
+      track(new RedisRateLimiter(REDIS_URL!, freshNamespace())),
+    ];
+    await Promise.all([first.ready(), second.ready(), other.ready()]);
+    const since = Date.now();
+    await allow(first.limit("logIn:email", 2, 60_000), "k", 2);
+    await expectRefused(second.limit("logIn:email", 2, 60_000), "k", 60_000, since);
+    await allow(other.limit("logIn:email", 2, 60_000), "k");
+  });
+
+  it("fall back to this process during an outage, and go back to Redis after it", async () => {
+    const proxy = await RedisProxy.start(new URL(REDIS_URL!));
+    try {
+      const limiter = track(new RedisRateLimiter(proxy.url, freshNamespace()));
+      await limiter.ready();
+      const connection = connectionOf(limiter);
+      expect(connection.status).toBe("ready");
+      const limit = limiter.limit("logIn:email", 2, 60_000);
+      const since = Date.now();
+      await allow(limit, "k"); // 1 in Redis
+
+      const lost = once(connection, "close");
+      await proxy.cut();
+      await lost;
+      // The outage: counted in this process from 0, to the same limit, without an error.
+      await allow(limit, "k", 2);
+      await expectRefused(limit, "k", 60_000, since);
+
+      await proxy.restore();
+      await limiter.ready(10_000);
+      expect(connection.status).toBe("ready");
+      // Redis again, where the count is still 1: the outage's counts are not carried over.
+      await allow(limit, "k");
+      await expectRefused(limit, "k", 60_000, since);
+    } finally {
+      await proxy.stop();
+    }
+  });
+});
+
+/** The limiter's own Redis connection, to wait for it to see an outage begin and end. */
+function connectionOf(limiter: RedisRateLimiter): Redis {
+  return (limiter as unknown as { redis: Redis }).redis;
+}
+
+/** A TCP proxy in front of Redis whose connections can be cut, and refused until restored. */
+class RedisProxy {
+  private readonly sockets = new Set<Socket>();
+  private server: Server | null = null;
+  private port = 0;
+
+  private constructor(private readonly target: URL) {}
+
+  static async start(target: URL): Promise<RedisProxy> {
+    const proxy = new RedisProxy(target);
+    await proxy.restore();
+    return proxy;
+  }
+
+  get url(): string {
+    return `redis://127.0.0.1:${this.port}`;
+  }
+
+  /** Accepts connections (again, on the same port). */
+  async restore(): Promise<void> {
+    const server = createServer((client) => {
+      const upstream = connect(Number(this.target.port || 6379), this.target.hostname);
+      for (const socket of [client, upstream]) {
+        this.sockets.add(socket);
+        socket.on("error", () => socket.destroy());
+        socket.on("close", () => {
+          this.sockets.delete(socket);
+          client.destroy();
+          upstream.destroy();
+        });
+      }
+      client.pipe(upstream).pipe(client);
+    });
+    await new Promise<void>((res) => server.listen(this.port, "127.0.0.1", res));
+    this.port = (server.address() as AddressInfo).port;
+    this.server = server;
+  }
+
+  /** Drops every connection and refuses new ones. */
+  async cut(): Promise<void> {
+    const server = this.server;
+    this.server = null;
+    if (!server) return;
+    const closed = new Promise<void>((res) => server.close(() => res()));
+    for (const socket of this.sockets) socket.destroy();
+    await closed;
+  }
+
+  async stop(): Promise<void> {
+    await this.cut();
+  }
+}
