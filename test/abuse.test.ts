@@ -2,6 +2,7 @@ import { once } from "node:events";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import WebSocket from "ws";
 import { signToken } from "../src/auth/token";
+import { query } from "../src/db/sql";
 import { inviteOk, signUp, type TestMember } from "./helpers/http";
 import { REDIS_URL, startTestServer, type TestServer } from "./helpers/server";
 import { closeAll, connectRaw } from "./helpers/ws";
@@ -117,7 +118,9 @@ function expectRateLimited(answer: Answer, seconds: number, since: number) {
 }
 
 async function membersWithEmail(server: TestServer, email: string): Promise<number> {
-  const rows = await server.dataSource.query(`SELECT id FROM member WHERE email = ?`, [email]);
+  const rows = await query(server.dataSource, `SELECT "id" FROM "member" WHERE "email" = :email`, {
+    email,
+  });
   return rows.length;
 }
 

@@ -1,5 +1,6 @@
 import { randomUUID } from "node:crypto";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { query, toInt } from "../src/db/sql";
 import { act, codeOf, connect, gql, inviteOk, messageOf, ok, signUp } from "./helpers/http";
 import { startTestServer, type TestServer } from "./helpers/server";
 
@@ -31,8 +32,11 @@ const MEMBER = `
 `;
 
 async function memberCount(): Promise<number> {
-  const rows = await server.dataSource.query(`SELECT COUNT(*) AS n FROM member`);
-  return Number(rows[0].n);
+  const [row] = await query<{ n: unknown }>(
+    server.dataSource,
+    `SELECT COUNT(*) AS "n" FROM "member"`,
+  );
+  return toInt(row.n);
 }
 
 function uniqueEmail(): string {
@@ -137,7 +141,7 @@ describe("signUp and logIn", () => {
 
 describe("authentication is required", () => {
   const someId = randomUUID();
-  // Every query and mutation of this issue except signUp, logIn and viewer.
+  // The core queries and mutations; signUp, logIn and viewer answer without a token.
   const operations: Array<[string, string, object]> = [
     ["member", `query ($id: ID!) { member(id: $id) { id } }`, { id: someId }],
     ["invitation", `query ($id: ID!) { invitation(id: $id) { id } }`, { id: someId }],

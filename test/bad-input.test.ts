@@ -14,7 +14,10 @@ import {
   type InvitationAction,
   type TestMember,
 } from "./helpers/http";
+import { snapshotTables } from "./helpers/db";
+import { NOTIFICATION_ADDED } from "./helpers/notifications";
 import { startTestServer, type TestServer } from "./helpers/server";
+import { closeAll, wsErrors, wsOnce } from "./helpers/ws";
 
 // Bad input gets a clear error, never a 500, and changes nothing: each case compares a
 // snapshot of every table before and after.
@@ -39,24 +42,12 @@ beforeAll(async () => {
 });
 
 afterAll(async () => {
+  await closeAll();
   await server?.stop();
 });
 
-const TABLES: Record<string, string> = {
-  member: `SELECT id, name, email, passwordHash, headline FROM member ORDER BY id`,
-  invitation: `SELECT id, senderId, recipientId, message, status, respondedAt, responseMessage FROM invitation ORDER BY id`,
-  connection: `SELECT memberId, otherId FROM connection ORDER BY memberId, otherId`,
-  block: `SELECT blockerId, blockedId FROM block ORDER BY blockerId, blockedId`,
-  report: `SELECT id, reporterId, invitationId, reason FROM report ORDER BY id`,
-  notification: `SELECT id, recipientId, kind, invitationId, message, read FROM notification ORDER BY id`,
-};
-
-async function snapshot(): Promise<Record<string, unknown[]>> {
-  const out: Record<string, unknown[]> = {};
-  for (const [table, sql] of Object.entries(TABLES))
-    out[table] = await server.dataSource.query(sql);
-  return out;
-}
+/** Every row of every table, to show that a refused request wrote nothing. */
+const snapshot = () => snapshotTables(server);
 
 /** Runs `op`, expects `code` (and no 500), and that the database did not change. */
 async function expectRefused(code: string, op: () => Promise<GqlResult>): Promise<GqlResult> {
@@ -206,6 +197,143 @@ describe("invalid values are BAD_USER_INPUT", () => {
     const res = await gql(server, `query { viewer { id `, {}, a.token);
     expect(res.status).toBeLessThan(500);
     expect(codeOf(res)).toBe("GRAPHQL_PARSE_FAILED");
+  });
+});
+
+// NUL in any string argument is BAD_USER_INPUT with HTTP 400, and writes nothing.
+describe("U+0000 in a string argument", () => {
+  // Members of their own: the viewer has an invitation from the inviter (something to
+  // search) and tries to invite the invitee.
+  let viewer: TestMember;
+  let inviter: TestMember;
+  let invitee: TestMember;
+
+  beforeAll(async () => {
+    [viewer, inviter, invitee] = [await signUp(server), await signUp(server), await signUp(server)];
+    await inviteOk(server, inviter, viewer.id, "hello");
+  });
+
+  const CASES: [string, string, () => Record<string, unknown>, () => string | undefined][] = [
+    [
+      "members(search:)",
+      `query ($s: String!) { members(search: $s) { totalCount } }`,
+      () => ({ s: "Mem\u0000ber" }),
+      () => viewer.token,
+    ],
+    [
+      "sendInvitation message",
+      `mutation ($input: SendInvitationInput!) { sendInvitation(input: $input) { connected } }`,
+      () => ({ input: { recipientId: invitee.id, message: "hi\u0000there" } }),
+      () => viewer.token,
+    ],
+    [
+      "signUp name",
+      `mutation ($input: SignUpInput!) { signUp(input: $input) { token } }`,
+      () => ({
+        input: { name: "Nul\u0000Name", email: "nul-name@example.com", password: "long enough pw" },
+      }),
+      () => undefined,
+    ],
+    [
+      "logIn email",
+      `mutation ($e: String!, $p: String!) { logIn(email: $e, password: $p) { token } }`,
+      () => ({ e: `${viewer.email}\u0000`, p: viewer.password }),
+      () => undefined,
+    ],
+    [
+      "receivedInvitations(filter: {search:})",
+      `query ($s: String) { receivedInvitations(filter: { search: $s }) { totalCount } }`,
+      () => ({ s: "Mem\u0000" }),
+      () => viewer.token,
+    ],
+  ];
+
+  it.each(CASES)("%s, as a variable", async (_name, query, vars, token) => {
+    const before = await snapshot();
+    const res = await gql(server, query, vars(), token());
+    expect(res.status).toBe(400);
+    expect(codeOf(res)).toBe("BAD_USER_INPUT");
+    expect(await snapshot()).toEqual(before);
+  });
+
+  // The same arguments written inline, with the GraphQL string escape \u0000 in the document:
+  // the request body holds no NUL character, the parsed argument does.
+  const INLINE: [string, string, () => string | undefined][] = [
+    [
+      "members(search:)",
+      `query { members(search: "Mem\\u0000ber") { totalCount } }`,
+      () => viewer.token,
+    ],
+    [
+      "sendInvitation message",
+      `mutation { sendInvitation(input: { recipientId: "%ID%", message: "hi\\u0000there" }) { connected } }`,
+      () => viewer.token,
+    ],
+    [
+      "signUp name",
+      `mutation { signUp(input: { name: "Nul\\u0000Name", email: "nul-inline@example.com", password: "long enough pw" }) { token } }`,
+      () => undefined,
+    ],
+    [
+      "logIn email",
+      `mutation { logIn(email: "%EMAIL%\\u0000", password: "%PASSWORD%") { token } }`,
+      () => undefined,
+    ],
+    [
+      "receivedInvitations(filter: {search:})",
+      `query { receivedInvitations(filter: { search: "Mem\\u0000" }) { totalCount } }`,
+      () => viewer.token,
+    ],
+  ];
+
+  it.each(INLINE)("%s, as a GraphQL string escape in the document", async (_name, q, token) => {
+    const query = q
+      .replace("%ID%", invitee.id)
+      .replace("%EMAIL%", viewer.email)
+      .replace("%PASSWORD%", viewer.password);
+    const before = await snapshot();
+    const res = await gql(server, query, {}, token());
+    expect(codeOf(res), JSON.stringify(res)).toBe("BAD_USER_INPUT");
+    expect(res.status).toBe(400);
+    expect(await snapshot()).toEqual(before);
+  });
+
+  it("over WebSocket: notificationAdded(after:) with a NUL is BAD_USER_INPUT", async () => {
+    const o = await wsOnce(server, viewer.token, NOTIFICATION_ADDED, { after: "x\u0000" });
+    expect(wsErrors(o).map((e) => e.extensions?.code)).toEqual(["BAD_USER_INPUT"]);
+  });
+});
+
+// Lengths are checked as the columns count them: 100 "❤️" (200 UTF-16 units) is too long.
+describe("signUp field lengths with variation selectors", () => {
+  const SIGN_UP = `mutation ($input: SignUpInput!) { signUp(input: $input) { member { id name school } } }`;
+  const hearts = (n: number) => "❤️".repeat(n);
+
+  it.each(["name", "school"])("%s of 100 ❤️ is BAD_USER_INPUT, not a 500", async (field) => {
+    expect(hearts(100)).toHaveLength(200);
+    const before = await snapshot();
+    const input: Record<string, string> = {
+      name: "Heart Person",
+      email: `hearts-${field}@example.com`,
+      password: "long enough pw",
+      [field]: hearts(100),
+    };
+    const res = await gql(server, SIGN_UP, { input });
+    expect(res.status).not.toBe(500);
+    expect(codeOf(res), JSON.stringify(res.errors)).toBe("BAD_USER_INPUT");
+    expect(res.errors?.[0]?.extensions?.field ?? field).toBe(field);
+    expect(await snapshot()).toEqual(before);
+  });
+
+  it("50 ❤️ (100 UTF-16 units) still fits and reads back unchanged (control)", async () => {
+    const input = {
+      name: hearts(50),
+      school: hearts(50),
+      email: "hearts-ok@example.com",
+      password: "long enough pw",
+    };
+    const data = ok(await gql(server, SIGN_UP, { input }));
+    expect(data.signUp.member).toMatchObject({ name: hearts(50), school: hearts(50) });
   });
 });
 

@@ -1,14 +1,16 @@
 import { randomUUID } from "node:crypto";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { ManualClock } from "../src/common/clock";
+import { query } from "../src/db/sql";
 import { act, codeOf, gql, inviteOk, ok, signUp, type TestMember } from "./helpers/http";
 import { BLOCK, NOTIFICATIONS, send, setSettings, signUpMany, sqlCount } from "./helpers/manager";
 import { startTestServer, type TestServer } from "./helpers/server";
 import { closeAll, subscribe, type Sub } from "./helpers/ws";
 
-// Issue 3 item 8: acceptInvitations / ignoreInvitations act on many ids in one transaction
-// and say which succeeded; an id that is not the viewer's fails alone (NOT_FOUND), one in a
-// state that forbids the action fails alone (CONFLICT), never the whole batch.
+// acceptInvitations / ignoreInvitations (docs/inbox.md, "Bulk actions") act on many ids in
+// one transaction and say which succeeded; an id that is not the viewer's fails alone
+// (NOT_FOUND), one in a state that forbids the action fails alone (CONFLICT), never the whole
+// batch.
 
 let server: TestServer;
 const clock = new ManualClock(new Date("2035-09-01T08:00:00.000Z"));
@@ -57,9 +59,10 @@ async function degree(viewer: TestMember, other: TestMember): Promise<string> {
 }
 
 async function storedStatus(id: string): Promise<string | undefined> {
-  const rows: Array<{ status: string }> = await server.dataSource.query(
-    `SELECT status FROM invitation WHERE id = ?`,
-    [id],
+  const rows = await query<{ status: string }>(
+    server.dataSource,
+    `SELECT "status" FROM "invitation" WHERE "id" = :id`,
+    { id },
   );
   return rows[0]?.status;
 }
@@ -192,8 +195,8 @@ describe("acceptInvitations", () => {
     expect(
       await sqlCount(
         server,
-        `SELECT COUNT(*) AS n FROM connection WHERE "memberId" = ? AND "otherId" = ?`,
-        [viewer.id, senders[0].id],
+        `SELECT COUNT(*) AS "n" FROM "connection" WHERE "memberId" = :memberId AND "otherId" = :otherId`,
+        { memberId: viewer.id, otherId: senders[0].id },
       ),
     ).toBe(1);
   });
@@ -201,11 +204,11 @@ describe("acceptInvitations", () => {
   it("answers a batch of only failures with all of them, changing nothing", async () => {
     const viewer = await signUp(server);
     const ids = [randomUUID(), randomUUID()];
-    const before = await sqlCount(server, `SELECT COUNT(*) AS n FROM connection`);
+    const before = await sqlCount(server, `SELECT COUNT(*) AS "n" FROM "connection"`);
     const res = ok(await gql(server, ACCEPT_MANY, { ids }, viewer.token)).acceptInvitations;
     expect(res.succeeded).toEqual([]);
     expect(res.failed.map((f: { code: string }) => f.code)).toEqual(["NOT_FOUND", "NOT_FOUND"]);
-    expect(await sqlCount(server, `SELECT COUNT(*) AS n FROM connection`)).toBe(before);
+    expect(await sqlCount(server, `SELECT COUNT(*) AS "n" FROM "connection"`)).toBe(before);
   });
 });
 
@@ -229,7 +232,7 @@ describe("ignoreInvitations", () => {
 
     const subs: Sub[] = [];
     for (const s of [...senders, strangerSender]) subs.push(...(await senderSubs(s)));
-    const notesBefore = await sqlCount(server, `SELECT COUNT(*) AS n FROM notification`);
+    const notesBefore = await sqlCount(server, `SELECT COUNT(*) AS "n" FROM "notification"`);
 
     const res = ok(
       await gql(
@@ -252,7 +255,7 @@ describe("ignoreInvitations", () => {
 
     // Silent: nothing stored, nothing pushed to anyone.
     for (const sub of subs) await sub.expectNone(subs.indexOf(sub) === 0 ? 400 : 0);
-    expect(await sqlCount(server, `SELECT COUNT(*) AS n FROM notification`)).toBe(notesBefore);
+    expect(await sqlCount(server, `SELECT COUNT(*) AS "n" FROM "notification"`)).toBe(notesBefore);
 
     // The recipient's archive has them; the senders still see them pending.
     expect((await receivedIds(viewer, "IGNORED")).sort()).toEqual([...ids].sort());
@@ -283,7 +286,7 @@ describe("bulk input checks", () => {
     ["ignoreInvitations", IGNORE_MANY],
   ] as const) {
     it(`${name}: an empty list or more than 100 ids is BAD_USER_INPUT; 100 are fine`, async () => {
-      const before = await sqlCount(server, `SELECT COUNT(*) AS n FROM invitation`);
+      const before = await sqlCount(server, `SELECT COUNT(*) AS "n" FROM "invitation"`);
       expect(codeOf(await gql(server, query, { ids: [] }, viewer.token))).toBe("BAD_USER_INPUT");
       const many = Array.from({ length: 101 }, () => randomUUID());
       const tooMany = await gql(server, query, { ids: many }, viewer.token);
@@ -297,7 +300,7 @@ describe("bulk input checks", () => {
       const withDup = [...many.slice(0, 100), many[0]];
       const dup = ok(await gql(server, query, { ids: withDup }, viewer.token))[name];
       expect(dup.failed).toHaveLength(100);
-      expect(await sqlCount(server, `SELECT COUNT(*) AS n FROM invitation`)).toBe(before);
+      expect(await sqlCount(server, `SELECT COUNT(*) AS "n" FROM "invitation"`)).toBe(before);
 
       expect(codeOf(await gql(server, query, { ids: [randomUUID()] }))).toBe("UNAUTHENTICATED");
     });

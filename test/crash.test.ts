@@ -1,4 +1,3 @@
-import { randomUUID } from "node:crypto";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -12,16 +11,8 @@ import {
   type Sub,
   type WsClient,
 } from "./helpers/cluster";
-import {
-  act,
-  gql,
-  invite,
-  ok,
-  signUp,
-  type GqlResult,
-  type HasUrl,
-  type TestMember,
-} from "./helpers/http";
+import { writeLoadUntilKilled, type Entry, type Status } from "./helpers/crash-load";
+import { gql, invite, ok, signUp, type HasUrl, type TestMember } from "./helpers/http";
 import { DATABASE_URL, REDIS_URL } from "./helpers/server";
 
 // A server process under write load is killed with SIGKILL (no shutdown hook runs), then
@@ -40,8 +31,6 @@ const KILL_AFTER_EVENTS = 10;
 /** Stop the load anyway past this (the test then fails on what it expected to see). */
 const MAX_SUCCESSES = 3_000;
 
-const SIGN_UP = `mutation ($input: SignUpInput!) { signUp(input: $input) { token member { id } } }`;
-
 const NOTIFICATION_ADDED = `subscription ($after: String) {
   notificationAdded(after: $after) { id kind cursor invitation { id } }
 }`;
@@ -52,27 +41,6 @@ interface Note {
   kind: string;
   cursor: string;
   invitation: { id: string } | null;
-}
-
-type Status = "PENDING" | "ACCEPTED" | "DECLINED";
-
-/** A response's `data`; each step reads the one or two fields it needs. */
-// eslint-disable-next-line @typescript-eslint/no-explicit-any
-type Data = any;
-
-/** One mutation of the load and what it answered. */
-interface Entry {
-  what: string;
-  /** "ok": answered success; "unknown": no answer (in flight at the kill). */
-  outcome: "ok" | "unknown";
-  invitationId?: string;
-  /** The invitation's status and response message this mutation leaves (the hub's view). */
-  status?: Status;
-  response?: string | null;
-  /** The kind of the notification it stores for the hub, if any. */
-  hubNote?: string;
-  /** A member it signed up. */
-  member?: { token: string; id: string };
 }
 
 const engines = [
@@ -91,8 +59,8 @@ describe.each(engines)("$engine: SIGKILL under write load, then a restart", ({ p
   let hub: TestMember;
   let firstCursor: string;
   let liveSub: Sub;
-  const ledger: Entry[] = [];
-  const unexpected: string[] = [];
+  let ledger: Entry[] = [];
+  let unexpected: string[] = [];
   let integrityBeforeRestart: unknown;
 
   beforeAll(async () => {
@@ -131,161 +99,16 @@ describe.each(engines)("$engine: SIGKILL under write load, then a restart", ({ p
     sockets.push(ws);
     liveSub = ws.subscribe(NOTIFICATION_ADDED, { after: firstCursor });
 
-    let killed = false;
-    let killing = false;
-    let inFlight = 0;
-    let waits = 0;
-    const successes = () => ledger.filter((e) => e.outcome === "ok").length;
-    // Not from inside this answer: the server commits in groups and answers a group at once, so
-    // when one answer arrives the others of its group usually have too, and nothing would be
-    // in flight. The workers send their next requests meanwhile; the kill waits for one.
-    const kill = () => {
-      // (Not forever: with every worker stopped, nothing will be in flight again.)
-      if (inFlight === 0 && waits++ < 1000) {
-        setTimeout(kill, 1);
-        return;
-      }
-      killed = true;
-      before.child.kill("SIGKILL");
-    };
-    const maybeKill = () => {
-      if (killing) return;
-      const enough =
-        successes() >= KILL_AFTER_SUCCESSES && liveSub.events.length >= KILL_AFTER_EVENTS;
-      if (enough || successes() >= MAX_SUCCESSES) {
-        killing = true;
-        setTimeout(kill, 2);
-      }
-    };
-    /** Thrown by `step` to end a worker: the server is gone, or answered with an error. */
-    const STOP = Symbol("stop");
-    /**
-     * Runs one mutation of the load and records it: answered success with what it left
-     * (`effect` of its data), or no answer, with what it would have left (`effect()`).
-     */
-    const step = async (
-      what: string,
-      run: () => Promise<GqlResult>,
-      effect: (data?: Data) => Omit<Entry, "what" | "outcome"> = () => ({}),
-    ): Promise<Data> => {
-      if (killed) throw STOP;
-      let res: GqlResult;
-      inFlight++;
-      try {
-        res = await run();
-      } catch {
-        // No answer: the kill caught it in flight. It may or may not have committed.
-        ledger.push({ what, outcome: "unknown", ...effect() });
-        throw STOP;
-      } finally {
-        inFlight--;
-      }
-      if (res.errors?.length) {
-        // Every mutation of the load is valid: any refusal is a finding.
-        unexpected.push(`${what}: ${JSON.stringify(res.errors)}`);
-        throw STOP;
-      }
-      ledger.push({ what, outcome: "ok", ...effect(res.data) });
-      maybeKill();
-      return res.data;
-    };
-    const sentId = (d?: Data): string | undefined => d?.sendInvitation.invitation.id;
-
-    const worker = async (w: number) => {
-      const sender = senders[w];
-      const recipient = recipients[w];
-      for (let round = 0; ; round++) {
-        const tag = `w${w}.${round}`;
-        // A sender invites the hub (INVITATION_RECEIVED for the hub); the hub declines.
-        const incoming = sentId(
-          await step(
-            `${tag} sender invites hub`,
-            () => invite(before, sender, hub.id, tag),
-            (d) => ({
-              invitationId: sentId(d),
-              status: "PENDING",
-              response: null,
-              hubNote: "INVITATION_RECEIVED",
-            }),
-          ),
-        );
-        await step(
-          `${tag} hub declines`,
-          () => act(before, hub, "declineInvitation", incoming!, `no ${tag}`),
-          () => ({ invitationId: incoming, status: "DECLINED", response: `no ${tag}` }),
-        );
-        // The hub invites a recipient, who declines (INVITATION_DECLINED for the hub).
-        const outgoing = sentId(
-          await step(
-            `${tag} hub invites recipient`,
-            () => invite(before, hub, recipient.id, tag),
-            (d) => ({
-              invitationId: sentId(d),
-              status: "PENDING",
-              response: null,
-            }),
-          ),
-        );
-        await step(
-          `${tag} recipient declines`,
-          () => act(before, recipient, "declineInvitation", outgoing!, `later ${tag}`),
-          () => ({
-            invitationId: outgoing,
-            status: "DECLINED",
-            response: `later ${tag}`,
-            hubNote: "INVITATION_DECLINED",
-          }),
-        );
-        // Every third round: someone new signs up, the hub invites them, they accept
-        // (INVITATION_ACCEPTED for the hub, and a connection).
-        if (round % 3 !== 0) continue;
-        const joined = await step(
-          `${tag} sign-up`,
-          () =>
-            gql(before, SIGN_UP, {
-              input: {
-                name: `Newcomer ${tag}`,
-                email: `newcomer-${tag}-${randomUUID()}@example.com`,
-                password: "correct horse battery",
-              },
-            }),
-          (d) => ({ member: d && { token: d.signUp.token, id: d.signUp.member.id } }),
-        );
-        const newcomer: TestMember = {
-          token: joined.signUp.token,
-          id: joined.signUp.member.id,
-          email: "",
-          password: "correct horse battery",
-          name: `Newcomer ${tag}`,
-        };
-        const welcome = sentId(
-          await step(
-            `${tag} hub invites newcomer`,
-            () => invite(before, hub, newcomer.id, tag),
-            (d) => ({
-              invitationId: sentId(d),
-              status: "PENDING",
-              response: null,
-            }),
-          ),
-        );
-        await step(
-          `${tag} newcomer accepts`,
-          () => act(before, newcomer, "acceptInvitation", welcome!, `thanks ${tag}`),
-          () => ({
-            invitationId: welcome,
-            status: "ACCEPTED",
-            response: `thanks ${tag}`,
-            hubNote: "INVITATION_ACCEPTED",
-          }),
-        );
-      }
-    };
-    const stopped = (err: unknown) => {
-      if (err !== STOP) throw err;
-    };
-
-    await Promise.all(Array.from({ length: WORKERS }, (_, w) => worker(w).catch(stopped)));
+    ({ ledger, unexpected } = await writeLoadUntilKilled({
+      server: before,
+      hub,
+      senders,
+      recipients,
+      liveSub,
+      killAfterSuccesses: KILL_AFTER_SUCCESSES,
+      killAfterEvents: KILL_AFTER_EVENTS,
+      maxSuccesses: MAX_SUCCESSES,
+    }));
     expect(await before.exited).toEqual({ code: null, signal: "SIGKILL" });
 
     if (!postgres) {

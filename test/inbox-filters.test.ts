@@ -14,13 +14,15 @@ import {
 } from "./helpers/manager";
 import { startTestServer, type TestServer } from "./helpers/server";
 
-// Issue 3 item 2: receivedInvitations(filter: {status, relations, search}, orderBy, first,
-// after). One inbox with senders of every kind of relation to the viewer is built once; a
-// model of it (who sent what, when, with how many shared connections) gives the expected
-// list for every combination, which is then read page by page over HTTP.
+// receivedInvitations(filter: {status, relations, search}, orderBy, first, after), as
+// docs/inbox.md ("Filters and order") describes it. One inbox with senders of every kind of
+// relation to the viewer is built once; a model of it (who sent what, when, with how many
+// shared connections) gives the expected list for every combination, which is then read page
+// by page over HTTP.
 //
-// Orders (team notes / schema): NEWEST = sentAt desc, id desc; OLDEST = sentAt asc, id asc;
-// MOST_MUTUAL_CONNECTIONS = shared connections desc, then newest first (sentAt desc, id desc).
+// Orders (every order ends with the id: docs/api.md, "Lists and cursors"): NEWEST = sentAt
+// desc, id desc; OLDEST = sentAt asc, id asc; MOST_MUTUAL_CONNECTIONS = shared connections
+// desc, then newest first (sentAt desc, id desc).
 // Senders are grouped so that several invitations share one sentAt (a ManualClock), so the
 // tie-break decides their order.
 

@@ -443,6 +443,62 @@ describe("removeConnection", () => {
     const again = ok(await invite(server, a, b.id, "Again?")).sendInvitation;
     expect(again).toMatchObject({ connected: false, invitation: { status: "PENDING" } });
   });
+
+  it("later fields of the same operation no longer show the ex-connection's email or FIRST degree", async () => {
+    const [a, x] = await members(2);
+    await connect(server, a, x);
+
+    const res = await gql(
+      server,
+      `mutation ($x: ID!) {
+        r: removeConnection(memberId: $x)
+        s: sendInvitation(input: { recipientId: $x }) {
+          connected
+          invitation { status recipient { id email degree connections { totalCount } } }
+        }
+      }`,
+      { x: x.id },
+      a.token,
+    );
+    const data = ok(res);
+    expect(data.r).toBe(true);
+    expect(data.s.connected).toBe(false);
+    expect(data.s.invitation.recipient.id).toBe(x.id);
+    expect(data.s.invitation.recipient.email).toBeNull();
+    expect(data.s.invitation.recipient.degree).not.toBe("FIRST");
+    expect(data.s.invitation.recipient.connections).toBeNull();
+  });
+
+  it("even when an earlier field of the operation had loaded them as FIRST", async () => {
+    const [a, x] = await members(2);
+    // x invites a; a's sendInvitation to x then accepts it (crossing) and shows x as FIRST.
+    await inviteOk(server, x, a.id);
+
+    const res = await gql(
+      server,
+      `mutation ($x: ID!) {
+        p: sendInvitation(input: { recipientId: $x }) {
+          connected
+          invitation { sender { id email degree } }
+        }
+        r: removeConnection(memberId: $x)
+        s: sendInvitation(input: { recipientId: $x }) {
+          connected
+          invitation { recipient { id email degree } }
+        }
+      }`,
+      { x: x.id },
+      a.token,
+    );
+    const data = ok(res);
+    expect(data.p).toEqual({
+      connected: true,
+      invitation: { sender: { id: x.id, email: x.email, degree: "FIRST" } },
+    });
+    expect(data.r).toBe(true);
+    expect(data.s.connected).toBe(false);
+    expect(data.s.invitation.recipient).toEqual({ id: x.id, email: null, degree: "THIRD_PLUS" });
+  });
 });
 
 describe("crossing invitations (rule 4)", () => {

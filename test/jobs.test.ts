@@ -1,6 +1,7 @@
 import { randomUUID } from "node:crypto";
 import { afterEach, describe, expect, it } from "vitest";
 import { ManualClock } from "../src/common/clock";
+import { query } from "../src/db/sql";
 import { InvitationRecord } from "../src/invitations/invitation.entity";
 import { act, codeOf, gql, inviteOk, messageOf, ok, signUp, type TestMember } from "./helpers/http";
 import {
@@ -18,6 +19,7 @@ import {
   storedInvitation,
   updateSettings,
 } from "./helpers/jobs";
+import { notificationsOf as listedNotificationsOf } from "./helpers/notifications";
 import { startTestServer, type TestServer } from "./helpers/server";
 import { closeAll, subscribe, type Sub } from "./helpers/ws";
 
@@ -60,8 +62,9 @@ async function senderSubs(server: TestServer, sender: TestMember): Promise<Sub[]
 
 /** How many INVITATION_REMINDER rows each invitation got, from the table itself. */
 async function reminderRowsPerInvitation(server: TestServer): Promise<Map<string, number>> {
-  const rows: { invitationId: string; n: number }[] = await server.dataSource.query(
-    `SELECT "invitationId", COUNT(*) AS n FROM "notification"
+  const rows = await query<{ invitationId: string; n: number }>(
+    server.dataSource,
+    `SELECT "invitationId", COUNT(*) AS "n" FROM "notification"
      WHERE "kind" = 'INVITATION_REMINDER' GROUP BY "invitationId"`,
   );
   return new Map(rows.map((r) => [r.invitationId, Number(r.n)]));
@@ -363,6 +366,53 @@ describe("setInvitationReminder", () => {
       ),
     );
     expect(codeOf(await setReminder(server, blocked.b, blocked.id, at))).toBe("NOT_FOUND");
+  });
+});
+
+describe("setInvitationReminder, then ignore or report", () => {
+  /** b's INVITATION_REMINDER notifications, as b lists them. */
+  const remindersOfB = async (server: TestServer, b: TestMember) =>
+    (await listedNotificationsOf(server, b)).nodes.filter((n) => n.kind === "INVITATION_REMINDER");
+
+  /** a invites b; `remindIn(ms)` is b's setInvitationReminder that far from now. */
+  async function setup() {
+    const { server, clock } = await startJobsServer(new Date("2031-06-01T08:00:00.000Z"));
+    const { a, b, id } = await pair(server);
+    const reminders = () => remindersOfB(server, b);
+    const remindIn = (ms: number) =>
+      setReminder(server, b, id, new Date(clock.now().getTime() + ms));
+    return { clock, server, a, b, id, reminders, remindIn };
+  }
+
+  it("a reminder set before ignoring does not fire", async () => {
+    const { clock, server, b, id, reminders, remindIn } = await setup();
+    expect(ok(await remindIn(DAY_MS)).setInvitationReminder.status).toBe("PENDING");
+    ok(await act(server, b, "ignoreInvitation", id));
+
+    clock.advance(2 * DAY_MS);
+    expect((await server.runJobs()).customReminders).toBe(0);
+    expect(await reminders()).toEqual([]);
+  });
+
+  it("a reminder set on an already-ignored invitation is honoured", async () => {
+    const { clock, server, a, b, id, reminders, remindIn } = await setup();
+    ok(await act(server, b, "ignoreInvitation", id));
+    expect(ok(await remindIn(DAY_MS)).setInvitationReminder.status).toBe("IGNORED");
+
+    clock.advance(2 * DAY_MS);
+    expect((await server.runJobs()).customReminders).toBe(1);
+    expect(await reminders()).toEqual([
+      expect.objectContaining({ actor: { id: a.id }, invitation: { id } }),
+    ]);
+  });
+
+  it("a reminder set before reporting does not fire either", async () => {
+    const { clock, server, b, id, reminders, remindIn } = await setup();
+    ok(await remindIn(DAY_MS));
+    await reportInvitation(server, b, id);
+    clock.advance(2 * DAY_MS);
+    expect((await server.runJobs()).customReminders).toBe(0);
+    expect(await reminders()).toEqual([]);
   });
 });
 

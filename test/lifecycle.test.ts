@@ -1,9 +1,10 @@
 /**
  * Table-driven unit test of the pure invitation lifecycle (src/invitations/lifecycle.ts).
  *
- * Every expectation below is written out by hand from CONTRACT.md rules 1-5, DESIGN.md's
- * lifecycle table and the team's behaviour decisions; none is computed from the module's own
- * RULES, so a wrong entry in RULES fails here instead of being asserted against itself.
+ * Every expectation below is written out by hand from rules 1-5 (docs/api.md, "The rules")
+ * and the lifecycle table of docs/architecture.md ("The invitation lifecycle"); none is
+ * computed from the module's own RULES, so a wrong entry in RULES fails here instead of being
+ * asserted against itself.
  */
 import { describe, expect, it } from "vitest";
 import {

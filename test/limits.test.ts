@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { ManualClock } from "../src/common/clock";
+import { query } from "../src/db/sql";
 import {
   act,
   codeOf,
@@ -13,10 +14,10 @@ import {
 import { DAY_MS, report, send, setSettings, signUpMany, sqlCount } from "./helpers/manager";
 import { startTestServer, type TestServer } from "./helpers/server";
 
-// Issue 3 item 7 / contract rule 7: the weekly cap (100 in any 7 days), counted inside the
-// mutation so that aliases in one request and concurrent requests cannot pass it; the cap of
-// open invitations (PENDING_INVITATION_LIMIT); suspension after reports from 5 different
-// members within 30 days; cooldown CONFLICT with the date it ends.
+// Rule 7 (docs/api.md) and docs/inbox.md, "Limits against spam": the weekly cap (100 in any
+// 7 days), counted inside the mutation so that aliases in one request and concurrent requests
+// cannot pass it; the cap of open invitations (PENDING_INVITATION_LIMIT); suspension after
+// reports from 5 different members within 30 days; cooldown CONFLICT with the date it ends.
 
 const WEEK_S = 7 * 24 * 60 * 60;
 
@@ -29,7 +30,9 @@ function expectRateLimited(res: GqlResult, label = "") {
 }
 
 async function sentBy(server: TestServer, member: TestMember): Promise<number> {
-  return sqlCount(server, `SELECT COUNT(*) AS n FROM invitation WHERE "senderId" = ?`, [member.id]);
+  return sqlCount(server, `SELECT COUNT(*) AS "n" FROM "invitation" WHERE "senderId" = :senderId`, {
+    senderId: member.id,
+  });
 }
 
 describe("the weekly cap", () => {
@@ -69,9 +72,10 @@ describe("the weekly cap", () => {
 
     expect(await sentBy(server, aliasSender)).toBe(100);
     // Mutation fields run one after another: the first 100 recipients got one each.
-    const got: Array<{ recipientId: string }> = await server.dataSource.query(
-      `SELECT "recipientId" FROM invitation WHERE "senderId" = ?`,
-      [aliasSender.id],
+    const got = await query<{ recipientId: string }>(
+      server.dataSource,
+      `SELECT "recipientId" FROM "invitation" WHERE "senderId" = :senderId`,
+      { senderId: aliasSender.id },
     );
     expect(new Set(got.map((g) => g.recipientId))).toEqual(
       new Set(targets.slice(0, 100).map((r) => r.id)),
@@ -118,8 +122,9 @@ describe("the weekly cap", () => {
     const refusedIds = targets.filter((_, i) => results[i].errors?.length).map((r) => r.id);
     const notes = await sqlCount(
       server,
-      `SELECT COUNT(*) AS n FROM notification WHERE "actorId" = ? AND "recipientId" IN (${refusedIds.map(() => "?").join(",")})`,
-      [concurrentSender.id, ...refusedIds],
+      `SELECT COUNT(*) AS "n" FROM "notification"
+        WHERE "actorId" = :actorId AND "recipientId" IN (:...refusedIds)`,
+      { actorId: concurrentSender.id, refusedIds },
     );
     expect(notes).toBe(0);
   });
@@ -135,9 +140,12 @@ describe("the weekly cap", () => {
     const later = ok(await send(server, concurrentSender, fresh.id));
     expect(later.sendInvitation.invitation.status).toBe("PENDING");
     // The alias sender too, to a member it has not invited yet.
-    const notYet: Array<{ id: string }> = await server.dataSource.query(
-      `SELECT id FROM member WHERE id NOT IN (SELECT "recipientId" FROM invitation WHERE "senderId" = ?) AND id != ?`,
-      [aliasSender.id, aliasSender.id],
+    const notYet = await query<{ id: string }>(
+      server.dataSource,
+      `SELECT "id" FROM "member"
+        WHERE "id" NOT IN (SELECT "recipientId" FROM "invitation" WHERE "senderId" = :senderId)
+          AND "id" != :senderId`,
+      { senderId: aliasSender.id },
     );
     expect(notYet.length).toBeGreaterThan(0);
     const again = ok(await send(server, aliasSender, notYet[0].id));
@@ -189,8 +197,8 @@ describe("the cap of open invitations (PENDING_INVITATION_LIMIT=3)", () => {
     expect(
       await sqlCount(
         server,
-        `SELECT COUNT(*) AS n FROM invitation WHERE id = ? AND status = 'FILTERED'`,
-        [ids[1]],
+        `SELECT COUNT(*) AS "n" FROM "invitation" WHERE "id" = :id AND "status" = 'FILTERED'`,
+        { id: ids[1] },
       ),
     ).toBe(1);
     const fourth = await send(server, sender, r[3].id);
@@ -258,8 +266,9 @@ describe("suspension after reports from 5 different members within 30 days", () 
     expect(
       await sqlCount(
         server,
-        `SELECT COUNT(*) AS n FROM invitation WHERE "senderId" = ? AND "recipientId" = ?`,
-        [spammer.id, clean.id],
+        `SELECT COUNT(*) AS "n" FROM "invitation"
+          WHERE "senderId" = :senderId AND "recipientId" = :recipientId`,
+        { senderId: spammer.id, recipientId: clean.id },
       ),
     ).toBe(0);
 

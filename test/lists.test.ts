@@ -1,6 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { ManualClock } from "../src/common/clock";
+import { query } from "../src/db/sql";
 import { act, codeOf, gql, inviteOk, ok, signUp, type TestMember } from "./helpers/http";
+import { MARK_READ, notificationsOf } from "./helpers/notifications";
 import { startTestServer, type TestServer } from "./helpers/server";
 
 let server: TestServer;
@@ -256,6 +258,44 @@ describe("notifications", () => {
     const READ = `query { notifications(first: 1) { edges { node { id read } } } }`;
     const still = ok(await gql(server, READ, {}, recipient.token)).notifications.edges[0].node;
     expect(still).toEqual({ id: mine.ids[0], read: false });
+  });
+
+  it.each([
+    ["the recipient blocked the actor", "recipient"],
+    ["the actor blocked the recipient", "actor"],
+  ])("marks nothing read for a notification hidden because %s", async (_label, blocker) => {
+    const [a, b, c] = [await signUp(server), await signUp(server), await signUp(server)];
+    await inviteOk(server, a, b.id);
+    await inviteOk(server, c, b.id);
+    const nodes = (await notificationsOf(server, b)).nodes;
+    const hidden = nodes.find((n) => n.actor?.id === a.id)!;
+    const visible = nodes.find((n) => n.actor?.id === c.id)!;
+    expect(hidden).toBeDefined();
+
+    const [by, target] = blocker === "recipient" ? [b, a] : [a, b];
+    ok(
+      await gql(
+        server,
+        `mutation ($id: ID!) { blockMember(id: $id) }`,
+        { id: target.id },
+        by.token,
+      ),
+    );
+    expect((await notificationsOf(server, b)).nodes.map((n) => n.id)).toEqual([visible.id]);
+
+    expect(ok(await gql(server, MARK_READ, { ids: [hidden.id] }, b.token))).toEqual({
+      markNotificationsRead: 0,
+    });
+    const [row] = await query<{ read: unknown }>(
+      server.dataSource,
+      `SELECT "read" FROM "notification" WHERE "id" = :id`,
+      { id: hidden.id },
+    );
+    expect(Number(row.read)).toBe(0);
+    // Mixed with a visible one, only the visible one counts.
+    expect(ok(await gql(server, MARK_READ, { ids: [hidden.id, visible.id] }, b.token))).toEqual({
+      markNotificationsRead: 1,
+    });
   });
 });
 

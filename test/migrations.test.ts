@@ -8,6 +8,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { openDatabase } from "../src/db/data-source";
+import { query } from "../src/db/sql";
 import { entities } from "../src/entities";
 import { migrationsFor } from "../src/db/migrations";
 import { testDatabase } from "./helpers/server";
@@ -55,28 +56,30 @@ describe("migration FoldedKeys", () => {
     const old = await openDatabase({ ...t, migrationsUpTo: before });
     const id = randomUUID();
     try {
-      await old.query(
+      await query(
+        old,
         `INSERT INTO "member" ("id", "name", "email", "passwordHash", "employer", "industry", "school", "createdAt")
-         VALUES (${[1, 2, 3, 4, 5, 6, 7, 8].map((n) => (t.databaseUrl ? `$${n}` : "?")).join(", ")})`,
-        [
+         VALUES (:id, :name, :email, :passwordHash, :employer, :industry, :school, :createdAt)`,
+        {
           id,
-          "Zoë",
-          `${id}@example.com`,
-          "x",
-          "SOCIÉTÉ Générale",
-          "Banking",
-          null,
-          new Date().toISOString(),
-        ],
+          name: "Zoë",
+          email: `${id}@example.com`,
+          passwordHash: "x",
+          employer: "SOCIÉTÉ Générale",
+          industry: "Banking",
+          school: null,
+          createdAt: new Date().toISOString(),
+        },
       );
     } finally {
       await old.destroy();
     }
     const ds = await openDatabase(t);
     try {
-      const [row] = await ds.query(
-        `SELECT "employerKey", "industryKey", "schoolKey" FROM "member" WHERE "id" = ${t.databaseUrl ? "$1" : "?"}`,
-        [id],
+      const [row] = await query(
+        ds,
+        `SELECT "employerKey", "industryKey", "schoolKey" FROM "member" WHERE "id" = :id`,
+        { id },
       );
       expect(row).toEqual({
         employerKey: "société générale",

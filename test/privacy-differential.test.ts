@@ -15,12 +15,13 @@ import {
 import { startTestServer, type TestServer } from "./helpers/server";
 import { closeAll } from "./helpers/ws";
 
-// Issue 6, item 4: two worlds on two fresh servers differ ONLY in the other member's hidden
-// choice; everything the observer can see through the API (every query with every field,
-// every subscription held open throughout, every mutation they could try against the other
-// member, over several weeks of the worlds' clocks) must be identical once ids, timestamps
-// and cursors are normalised. Each comparison has a sanity twin where the choice is visible,
-// which must differ: an identical result is only evidence if the recorder can see a change.
+// Privacy, differentially (docs/security.md, "Privacy: no oracles"): two worlds on two fresh
+// servers differ ONLY in the other member's hidden choice; everything the observer can see
+// through the API (every query with every field, every subscription held open throughout,
+// every mutation they could try against the other member, over several weeks of the worlds'
+// clocks) must be identical once ids, timestamps and cursors are normalised. Each comparison
+// has a sanity twin where the choice is visible, which must differ: an identical result is
+// only evidence if the recorder can see a change.
 
 const START = new Date("2031-05-05T09:00:00.000Z");
 const DAY_MS = 24 * 60 * 60 * 1000;
@@ -421,9 +422,9 @@ describe("privacy, differentially: what a member observes does not depend on a h
     expectSame(blocked, never);
   }, 90_000);
 
-  // The two cases below are expected to fail; their worlds are built here, so that a world
-  // that cannot be built fails this test instead of passing as an expected failure.
-  it("builds the worlds of the known leaks below", async () => {
+  // The second case below is an expected failure; the worlds of both are built here, so that a
+  // world that cannot be built fails this test instead of passing as an expected failure.
+  it("builds the worlds of the block cases below", async () => {
     for (const run of await Promise.all([
       blakeAcceptedThenBlocked(),
       blakeBlockedAway(),
@@ -434,19 +435,19 @@ describe("privacy, differentially: what a member observes does not depend on a h
     }
   }, 90_000);
 
-  // Was a leak: a notification hidden by a block still holds its sequence number, and cursors
-  // were base64 JSON of it, so the gap showed (Alex, away while Blake accepted and then blocked
-  // him, found his next notifications numbered one higher than if Blake had only blocked him).
-  // Cursors are sealed now (src/common/pagination.ts).
+  // A notification hidden by a block still holds its sequence number: a readable cursor would
+  // show the gap (Alex, away while Blake accepted and then blocked him, would find his next
+  // notifications numbered one higher than if Blake had only blocked him). Cursors are sealed
+  // (src/common/pagination.ts, docs/decisions/sealed-cursors.md), so nothing shows.
   it("(d) what the blocker did before blocking leaves no trace (cursor gap)", async () => {
     const acceptedFirst = await blakeAcceptedThenBlocked();
     const blockedOnly = await blakeBlockedAway();
     expectSame(acceptedFirst, blockedOnly);
   }, 90_000);
 
-  // A known, documented exception (README → Security → Privacy): a block closes the pair's
-  // open invitations for good (CLOSED_BY_BLOCK, hidden from both) and ends the connection, as
-  // contract rule 3 says, and an unblock restores neither. So after a lifted block Alex's
+  // A known, documented exception (docs/security.md, "Known exceptions"): a block closes the
+  // pair's open invitations for good (CLOSED_BY_BLOCK, hidden from both) and ends the
+  // connection, as rule 3 says, and an unblock restores neither. So after a lifted block Alex's
   // pending invitation has vanished from his sent list, and he may invite Blake again at once:
   // he can infer that he was blocked. Restoring them on unblock would need the state each had
   // before the block (a migration) and a product decision; this test turns red when that lands.

@@ -21,10 +21,11 @@ import {
 import { gql, signUp, type GqlResult, type TestMember } from "./helpers/http";
 import { startTestServer, type TestServer } from "./helpers/server";
 
-// Issue 6, item 7: fast-check properties over random sequences of lifecycle actions by random
-// actors. Part 1 drives the pure module (src/invitations/lifecycle.ts) through a small model
-// of several members and invitations, thousands of times; part 2 drives the real API on a
-// smaller budget. The invariants are written from CONTRACT.md, not read from the module.
+// fast-check properties over random sequences of lifecycle actions by random actors. Part 1
+// drives the pure module (src/invitations/lifecycle.ts) through a small model of several
+// members and invitations, thousands of times; part 2 drives the real API on a smaller
+// budget. The invariants are written from the contract (docs/api.md, "The rules"), not read
+// from the module.
 
 // ---------------------------------------------------------------------------------------------
 // The contract, written out
@@ -39,7 +40,7 @@ const CLOSED: readonly StoredStatus[] = [
   "EXPIRED",
   "CLOSED_BY_BLOCK",
 ];
-/** Who may take each action (DESIGN.md's lifecycle table). */
+/** Who may take each action (the lifecycle table of docs/architecture.md). */
 const WHO: Record<Action, "sender" | "recipient" | "system"> = {
   accept: "recipient",
   crossInvite: "recipient",

@@ -1,12 +1,14 @@
 import { getIntrospectionQuery } from "graphql";
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import WebSocket from "ws";
+import { query } from "../src/db/sql";
 import { codeOf, gql, ok, signUp, type GqlResult, type TestMember } from "./helpers/http";
 import { startTestServer, type TestServer } from "./helpers/server";
 import { closeAll, subscribe } from "./helpers/ws";
 
-// Issue 6 item 1: depth, alias, token and cost limits, over HTTP and over WebSocket alike;
-// body size, batching, CSRF prevention; introspection and error masking in production.
+// Depth, alias, token and cost limits, over HTTP and over WebSocket alike; body size,
+// batching, CSRF prevention; introspection and error masking in production (docs/security.md:
+// "Query limits", "Request bodies", "Production mode").
 
 const servers: TestServer[] = [];
 async function serverWith(env: Record<string, string> = {}): Promise<TestServer> {
@@ -303,7 +305,13 @@ describe("with small limits configured", () => {
         max: 100,
         found: 103,
       });
-      const rows = await server.dataSource.query(`SELECT id FROM member WHERE email = ?`, [email]);
+      const rows = await query(
+        server.dataSource,
+        `SELECT "id" FROM "member" WHERE "email" = :email`,
+        {
+          email,
+        },
+      );
       expect(rows).toEqual([]);
     });
 
@@ -343,7 +351,13 @@ describe("with small limits configured", () => {
       expect(body.errors[0].extensions.code).toBe("BAD_REQUEST");
       expect(body.errors[0].message).toMatch(/larger than 4kb/);
       expect(JSON.stringify(body)).not.toMatch(/at |node_modules|Error:/);
-      const rows = await server.dataSource.query(`SELECT id FROM member WHERE email = ?`, [email]);
+      const rows = await query(
+        server.dataSource,
+        `SELECT "id" FROM "member" WHERE "email" = :email`,
+        {
+          email,
+        },
+      );
       expect(rows).toEqual([]);
     });
 
@@ -442,7 +456,13 @@ describe("with the default limits", () => {
       expect(res.status).toBe(400);
       const body = await jsonOf(res);
       expect(body.errors[0].message).toMatch(/Cross-Site Request Forgery/);
-      const rows = await server.dataSource.query(`SELECT id FROM member WHERE email = ?`, [email]);
+      const rows = await query(
+        server.dataSource,
+        `SELECT "id" FROM "member" WHERE "email" = :email`,
+        {
+          email,
+        },
+      );
       expect(rows).toEqual([]);
     });
 
@@ -511,12 +531,12 @@ describe("in production", () => {
 
   it("masks an internal error: no SQL, no table names", async () => {
     ok(await gql(server, `{ viewer { id } }`, {}, member.token)); // the token's member is known
-    await server.dataSource.query(`ALTER TABLE member RENAME TO member_gone`);
+    await query(server.dataSource, `ALTER TABLE "member" RENAME TO "member_gone"`);
     let res: GqlResult;
     try {
       res = await gql(server, `{ viewer { id name headline } }`, {}, member.token);
     } finally {
-      await server.dataSource.query(`ALTER TABLE member_gone RENAME TO member`);
+      await query(server.dataSource, `ALTER TABLE "member_gone" RENAME TO "member"`);
     }
     expect(res.errors?.length).toBeGreaterThan(0);
     for (const e of res.errors!) {

@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { query } from "../src/db/sql";
 import {
   act,
   codeOf,
@@ -217,7 +218,7 @@ describe("1,000 concurrent operations on 50 invitations", () => {
   });
 
   it("the stored invitations: the winner's state and message; one open invitation per pair", async () => {
-    const rows: {
+    const rows = await query<{
       id: string;
       senderId: string;
       recipientId: string;
@@ -225,8 +226,10 @@ describe("1,000 concurrent operations on 50 invitations", () => {
       message: string | null;
       responseMessage: string | null;
       respondedAt: unknown;
-    }[] = await server.dataSource.query(
-      `SELECT id, senderId, recipientId, status, message, responseMessage, respondedAt FROM invitation`,
+    }>(
+      server.dataSource,
+      `SELECT "id", "senderId", "recipientId", "status", "message", "responseMessage", "respondedAt"
+        FROM "invitation"`,
     );
     const byId = new Map(rows.map((r) => [r.id, r]));
     for (const inv of invitations) {
@@ -263,8 +266,9 @@ describe("1,000 concurrent operations on 50 invitations", () => {
   });
 
   it("the stored connections: two rows, one each way, for each accepted pair and no other", async () => {
-    const rows: { memberId: string; otherId: string }[] = await server.dataSource.query(
-      `SELECT memberId, otherId FROM connection`,
+    const rows = await query<{ memberId: string; otherId: string }>(
+      server.dataSource,
+      `SELECT "memberId", "otherId" FROM "connection"`,
     );
     const stored = rows.map((r) => `${r.memberId}>${r.otherId}`).sort();
     const expected = invitations
@@ -285,8 +289,9 @@ describe("1,000 concurrent operations on 50 invitations", () => {
       invitationId: string;
       message: string | null;
       seq: number | string;
-    }[] = await server.dataSource.query(
-      `SELECT recipientId, actorId, kind, invitationId, message, seq FROM notification`,
+    }[] = await query(
+      server.dataSource,
+      `SELECT "recipientId", "actorId", "kind", "invitationId", "message", "seq" FROM "notification"`,
     );
     const describe = (r: {
       recipientId: string;

@@ -61,7 +61,7 @@ describe("descriptions", () => {
   });
 });
 
-describe("the contract's names for this issue", () => {
+describe("the contract's names (docs/api.md)", () => {
   const root: Record<string, Record<string, string[]>> = {
     Query: {
       viewer: [],

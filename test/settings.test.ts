@@ -27,12 +27,12 @@ import {
 import { startTestServer, type TestServer } from "./helpers/server";
 import { closeAll, subscribe, type Sub } from "./helpers/ws";
 
-// Issue 3 item 5 / contract rule 6: invitationSettings and what whoCanInvite and
-// notifyOnInvitation do to a new invitation. An invitation the setting does not let through
-// is no error (except a missing email): the sender sees it pending, the recipient finds it
-// under FILTERED, and nothing is stored or pushed for the recipient. No answer tells a
-// wrong email from a right one, and a FILTERED or reported-sender invitation looks exactly
-// like a pending one to its sender.
+// Rule 6 (docs/api.md) and docs/inbox.md, "Who can invite you": invitationSettings and what
+// whoCanInvite and notifyOnInvitation do to a new invitation. An invitation the setting does
+// not let through is no error (except a missing email): the sender sees it pending, the
+// recipient finds it under FILTERED, and nothing is stored or pushed for the recipient. No
+// answer tells a wrong email from a right one, and a FILTERED or reported-sender invitation
+// looks exactly like a pending one to its sender.
 
 let server: TestServer;
 const clock = new ManualClock(new Date("2034-06-01T12:00:00.000Z"));
@@ -74,9 +74,11 @@ async function receivedIds(member: TestMember, status: string): Promise<string[]
 }
 
 async function notificationCount(member: TestMember): Promise<number> {
-  return sqlCount(server, `SELECT COUNT(*) AS n FROM notification WHERE "recipientId" = ?`, [
-    member.id,
-  ]);
+  return sqlCount(
+    server,
+    `SELECT COUNT(*) AS "n" FROM "notification" WHERE "recipientId" = :recipientId`,
+    { recipientId: member.id },
+  );
 }
 
 /** Subscribes `member` to notificationAdded and invitationReceived. */
@@ -173,13 +175,13 @@ describe("EMAIL_REQUIRED", () => {
   });
 
   it("refuses a missing email with EMAIL_REQUIRED and writes nothing", async () => {
-    const before = await sqlCount(server, `SELECT COUNT(*) AS n FROM invitation`);
-    const notesBefore = await sqlCount(server, `SELECT COUNT(*) AS n FROM notification`);
+    const before = await sqlCount(server, `SELECT COUNT(*) AS "n" FROM "invitation"`);
+    const notesBefore = await sqlCount(server, `SELECT COUNT(*) AS "n" FROM "notification"`);
     const res = await send(server, wrongSender, wrongRecipient.id, { message: "hello" });
     expect(codeOf(res)).toBe("EMAIL_REQUIRED");
     expect(res.data).toBeNull();
-    expect(await sqlCount(server, `SELECT COUNT(*) AS n FROM invitation`)).toBe(before);
-    expect(await sqlCount(server, `SELECT COUNT(*) AS n FROM notification`)).toBe(notesBefore);
+    expect(await sqlCount(server, `SELECT COUNT(*) AS "n" FROM "invitation"`)).toBe(before);
+    expect(await sqlCount(server, `SELECT COUNT(*) AS "n" FROM "notification"`)).toBe(notesBefore);
     // The same answer whoever asks: it says nothing about the member beyond the setting.
     const other = await send(server, rightSender, rightRecipient.id, { message: "hello" });
     expect(normalizeIds(other, [])).toEqual(normalizeIds(res, []));
@@ -307,8 +309,9 @@ describe("SECOND_DEGREE", () => {
     expect(
       await sqlCount(
         server,
-        `SELECT COUNT(*) AS n FROM notification WHERE "recipientId" = ? AND kind = 'INVITATION_RECEIVED'`,
-        [recipient.id],
+        `SELECT COUNT(*) AS "n" FROM "notification"
+          WHERE "recipientId" = :recipientId AND "kind" = 'INVITATION_RECEIVED'`,
+        { recipientId: recipient.id },
       ),
     ).toBe(0);
 
@@ -464,9 +467,11 @@ describe("FILTERED and reported-sender invitations look pending to their sender"
     expect(await receivedIds(sides.reported.recipient, "PENDING")).toEqual([]);
     for (const k of ["filtered", "reported"] as const) {
       expect(
-        await sqlCount(server, `SELECT COUNT(*) AS n FROM notification WHERE "invitationId" = ?`, [
-          sides[k].second,
-        ]),
+        await sqlCount(
+          server,
+          `SELECT COUNT(*) AS "n" FROM "notification" WHERE "invitationId" = :invitationId`,
+          { invitationId: sides[k].second },
+        ),
         k,
       ).toBe(0);
     }

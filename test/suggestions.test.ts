@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { ManualClock } from "../src/common/clock";
+import { query } from "../src/db/sql";
 import {
   act,
   codeOf,
@@ -202,9 +203,13 @@ describe("suggestedMembers and invitations", () => {
     await report(server, v, await inviteOk(server, p.reportedIn, v.id));
     // FILTERED is stored when the recipient's settings hold an invitation back; set it directly.
     const filtered = await inviteOk(server, v, p.filteredOut.id);
-    await server.dataSource.query(`UPDATE "invitation" SET "status" = 'FILTERED' WHERE "id" = ?`, [
-      filtered,
-    ]);
+    await query(
+      server.dataSource,
+      `UPDATE "invitation" SET "status" = 'FILTERED' WHERE "id" = :id`,
+      {
+        id: filtered,
+      },
+    );
     ok(await act(server, v, "declineInvitation", await inviteOk(server, p.declinedIn, v.id), "No"));
     ok(
       await act(

@@ -11,6 +11,7 @@ import type { DataSource, EntityManager } from "typeorm";
 import type { Signal } from "../src/common/pubsub";
 import { openDatabase } from "../src/db/data-source";
 import { entities } from "../src/entities";
+import { query } from "../src/db/sql";
 import { MAX_GROUP, Writer } from "../src/db/writer";
 import { DATABASE_URL, ON_POSTGRES, testDatabase } from "./helpers/server";
 
@@ -27,8 +28,8 @@ beforeAll(async () => {
     sqlitePath,
     databaseUrl: DATABASE_URL ? await testDatabase(sqlitePath) : null,
   });
-  await db.query(`DROP TABLE IF EXISTS queue_probe`);
-  await db.query(`CREATE TABLE queue_probe (v VARCHAR(20) NOT NULL)`);
+  await query(db, `DROP TABLE IF EXISTS "queue_probe"`);
+  await query(db, `CREATE TABLE "queue_probe" ("v" VARCHAR(20) NOT NULL)`);
   published = [];
   queue = new Writer(db, (events) => {
     for (const e of events) published.push(e.memberId);
@@ -40,21 +41,16 @@ afterAll(async () => {
 });
 
 const insert = (em: EntityManager, v: string) =>
-  em.query(
-    ON_POSTGRES
-      ? `INSERT INTO queue_probe (v) VALUES ($1)`
-      : `INSERT INTO queue_probe (v) VALUES (?)`,
-    [v],
-  );
+  query(em, `INSERT INTO "queue_probe" ("v") VALUES (:v)`, { v });
 const stored = async (): Promise<string[]> =>
-  ((await db.query(`SELECT v FROM queue_probe ORDER BY v`)) as { v: string }[]).map((r) => r.v);
+  (await query<{ v: string }>(db, `SELECT "v" FROM "queue_probe" ORDER BY "v"`)).map((r) => r.v);
 /** An event whose memberId names the transaction (the queue publishes it as it is). */
 const event = (name: string) =>
   ({ topic: "notificationAdded", memberId: name, payload: {} }) as unknown as Signal;
 
 describe("the write queue", () => {
   it("rolls back a failed transaction alone; the others commit and publish, in order", async () => {
-    await db.query(`DELETE FROM queue_probe`);
+    await query(db, `DELETE FROM "queue_probe"`);
     published.length = 0;
     const failure = new Error("the rules said no");
     let secondSawFirst: string[] = [];
@@ -68,7 +64,7 @@ describe("the write queue", () => {
       queue.transaction(async (em, events) => {
         await insert(em, "b");
         events.push(event("b"));
-        secondSawFirst = ((await em.query(`SELECT v FROM queue_probe`)) as { v: string }[]).map(
+        secondSawFirst = (await query<{ v: string }>(em, `SELECT "v" FROM "queue_probe"`)).map(
           (r) => r.v,
         );
         throw failure;
@@ -91,10 +87,10 @@ describe("the write queue", () => {
   });
 
   it("a statement that fails inside a transaction fails only that one", async () => {
-    await db.query(`DELETE FROM queue_probe`);
+    await query(db, `DELETE FROM "queue_probe"`);
     const results = await Promise.allSettled([
       queue.transaction((em) => insert(em, "x")),
-      queue.transaction((em) => em.query(`INSERT INTO no_such_table (v) VALUES ('y')`)),
+      queue.transaction((em) => query(em, `INSERT INTO "no_such_table" ("v") VALUES ('y')`)),
       queue.transaction((em) => insert(em, "z")),
     ]);
     expect(results.map((r) => r.status)).toEqual(["fulfilled", "rejected", "fulfilled"]);
@@ -102,7 +98,7 @@ describe("the write queue", () => {
   });
 
   it(`more than ${MAX_GROUP} at once: all committed, each answered once`, async () => {
-    await db.query(`DELETE FROM queue_probe`);
+    await query(db, `DELETE FROM "queue_probe"`);
     published.length = 0;
     const n = MAX_GROUP * 3 + 5;
     const names = Array.from({ length: n }, (_, i) => `v${String(i).padStart(4, "0")}`);
@@ -126,7 +122,7 @@ describe("the write queue", () => {
   });
 
   it("nested work keeps going: a transaction queued by one that finished is run too", async () => {
-    await db.query(`DELETE FROM queue_probe`);
+    await query(db, `DELETE FROM "queue_probe"`);
     const inner = await queue
       .transaction(async (em) => {
         await insert(em, "outer");

@@ -3,6 +3,7 @@ import { randomUUID } from "node:crypto";
 import { join } from "node:path";
 import { ManualClock } from "../../src/common/clock";
 import { InvitationRecord } from "../../src/invitations/invitation.entity";
+import { query, toInt } from "../../src/db/sql";
 import type { JobsReport } from "../../src/jobs/jobs.service";
 import { Member } from "../../src/members/member.entity";
 import { gql, ok, type GqlResult, type HasUrl, type TestMember } from "./http";
@@ -106,22 +107,26 @@ export async function reportInvitation(server: HasUrl, member: TestMember, id: s
 
 /** Rows in the notification table (all members): silence means this does not change. */
 export async function notificationRowCount(server: TestServer): Promise<number> {
-  const [row] = await server.dataSource.query(`SELECT COUNT(*) AS n FROM "notification"`);
-  return Number(row.n);
+  const [row] = await query<{ n: unknown }>(
+    server.dataSource,
+    `SELECT COUNT(*) AS "n" FROM "notification"`,
+  );
+  return toInt(row.n);
 }
 
 /** The stored row of an invitation, for what the API does not show (remindAt, remindedAt). */
 export async function storedInvitation(server: TestServer, id: string) {
-  const [row] = await server.dataSource.query(
-    `SELECT "status", "remindAt", "remindedAt", "respondedAt" FROM "invitation" WHERE "id" = ?`,
-    [id],
-  );
-  return row as {
+  const [row] = await query<{
     status: string;
     remindAt: string | null;
     remindedAt: string | null;
     respondedAt: string | null;
-  };
+  }>(
+    server.dataSource,
+    `SELECT "status", "remindAt", "remindedAt", "respondedAt" FROM "invitation" WHERE "id" = :id`,
+    { id },
+  );
+  return row;
 }
 
 /**

@@ -1,3 +1,5 @@
+import type { DataSource } from "typeorm";
+import { query, toInt } from "../../src/db/sql";
 import {
   gql,
   INVITATION_FIELDS,
@@ -9,8 +11,9 @@ import {
   type TestMember,
 } from "./http";
 
-// Helpers for the invitation-manager tests (issue 3): many members at once, sending with an
-// email, reading whole received lists page by page, and comparing answers across ids.
+// Helpers for the inbox tests (filters, settings, limits, bulk actions: docs/inbox.md): many
+// members at once, sending with an email, reading whole received lists page by page, and
+// comparing answers across ids.
 
 export const DAY_MS = 24 * 60 * 60 * 1000;
 
@@ -123,14 +126,17 @@ export function normalizeIds(value: unknown, labels: Array<[string, string]>): u
   );
 }
 
-/** One number from a SQL aggregate (`SELECT COUNT(*) AS n ...`). */
+/**
+ * One number from a SQL aggregate (`SELECT COUNT(*) AS "n" ...`), with the app's `:name` /
+ * `:...list` parameters (src/db/sql.ts).
+ */
 export async function sqlCount(
-  server: { dataSource: { query(sql: string, params?: unknown[]): Promise<unknown> } },
+  server: { dataSource: DataSource },
   sql: string,
-  params: unknown[] = [],
+  params: Record<string, unknown> = {},
 ): Promise<number> {
-  const rows = (await server.dataSource.query(sql, params)) as Array<{ n: number | string }>;
-  return Number(rows[0].n);
+  const [row] = await query<{ n: unknown }>(server.dataSource, sql, params);
+  return toInt(row?.n);
 }
 
 export const NOTIFICATIONS = `

@@ -17,7 +17,7 @@ import { subscribe, type Sub, type WsServer } from "./ws";
 
 /**
  * Everything one member can observe through the public API, recorded so that two worlds can
- * be compared with deep equality (issue 6, item 4: privacy, differentially).
+ * be compared with deep equality (test/privacy-differential.test.ts).
  *
  * The recorder derives its operations from schema/schema.graphql: every root query with
  * every argument variant in QUERY_PLANS and ALL fields selected (generated from the schema,
@@ -38,7 +38,8 @@ export const SCHEMA = buildSchema(
 /**
  * Nesting below which object fields are left out and only leaf fields are selected. With 6 the
  * deepest document the recorder sends has 8 levels (notifications > edges > node > invitation
- * > sender > connections > edges > cursor); query limits (issue 6, item 1) must allow that.
+ * > sender > connections > edges > cursor); the query limits (docs/security.md, "Query
+ * limits") must allow that.
  */
 export const MAX_NESTING = 6;
 

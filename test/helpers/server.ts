@@ -114,12 +114,7 @@ export async function startTestServer(
   if (DATABASE_URL) env.DATABASE_URL = await testDatabase(sqlitePath);
   if (REDIS_URL) env.REDIS_URL = REDIS_URL;
   const config = loadConfig(env);
-  const server = withTestHooks(
-    await startServer({ config, clock: opts.clock, log: () => {} }),
-    sqlitePath,
-  );
-  if (ON_POSTGRES) translatePlaceholders(server);
-  return server;
+  return withTestHooks(await startServer({ config, clock: opts.clock, log: () => {} }), sqlitePath);
 }
 
 /** The URL of the PostgreSQL database for a data key, created on first use. */
@@ -136,26 +131,4 @@ export async function testDatabase(key: string): Promise<string> {
   const url = new URL(DATABASE_URL!);
   url.pathname = `/${name}`;
   return url.toString();
-}
-
-/**
- * Tests check the database in SQLite's dialect: `?` placeholders and bare camelCase column
- * names. On PostgreSQL the placeholders become `$1`, `$2`, ... and the camelCase names are
- * quoted (PostgreSQL folds unquoted names to lower case), outside string literals, so the
- * same checks run on both engines.
- */
-function translatePlaceholders(server: TestServer): void {
-  const ds = server.dataSource;
-  const query = ds.query.bind(ds);
-  // The app's own queries (through EntityManager.query, with a transaction's query runner as
-  // the third argument) pass through here too: keep every argument.
-  ds.query = ((sql: string, params?: unknown[], ...rest: unknown[]) => {
-    let n = 0;
-    const translated = sql.replace(/'[^']*'|"[^"]*"|\?|\b[a-z]+[A-Z]\w*\b/g, (m) => {
-      if (m === "?") return `$${++n}`;
-      if (m.startsWith("'") || m.startsWith('"')) return m;
-      return `"${m}"`;
-    });
-    return (query as (...a: unknown[]) => Promise<unknown>)(translated, params, ...rest);
-  }) as typeof ds.query;
 }

@@ -260,3 +260,89 @@ export function connectRaw(
     });
   });
 }
+
+/** What a raw graphql-transport-ws subscription got (see `wsOnce`). */
+export interface WsOutcome {
+  /** `next` payloads, in order. */
+  nexts: { data?: unknown; errors?: WsError[] }[];
+  /** The payload of an `error` message, if one came. */
+  error: WsError[] | null;
+  /** Whether a `complete` message came. */
+  completed: boolean;
+  /** The close code, if the server closed the socket first. */
+  closeCode: number | null;
+}
+
+/** A GraphQL error as sent over the socket. */
+export interface WsError {
+  message: string;
+  extensions?: { code?: string; [k: string]: unknown };
+  [k: string]: unknown;
+}
+
+/**
+ * Subscribes once over a bare graphql-transport-ws socket, to look at the messages exactly as
+ * sent, and resolves at the first of: an `error` message, a `next` carrying errors, a
+ * `complete`, a close, or `timeoutMs` (then with what arrived so far).
+ */
+export function wsOnce(
+  server: WsServer,
+  token: string,
+  query: string,
+  variables: Record<string, unknown> = {},
+  timeoutMs = 5_000,
+): Promise<WsOutcome> {
+  const socket = new WebSocket(server.wsUrl, "graphql-transport-ws");
+  const outcome: WsOutcome = { nexts: [], error: null, completed: false, closeCode: null };
+  return new Promise<WsOutcome>((resolve, reject) => {
+    let done = false;
+    const finish = () => {
+      if (done) return;
+      done = true;
+      clearTimeout(timer);
+      if (socket.readyState === WebSocket.OPEN) socket.close(1000);
+      resolve(outcome);
+    };
+    const timer = setTimeout(finish, timeoutMs);
+    socket.on("open", () => {
+      socket.send(
+        JSON.stringify({
+          type: "connection_init",
+          payload: { authorization: `Bearer ${token}` },
+        }),
+      );
+    });
+    socket.on("message", (raw) => {
+      const msg = JSON.parse(String(raw));
+      if (msg.type === "connection_ack") {
+        socket.send(JSON.stringify({ id: "1", type: "subscribe", payload: { query, variables } }));
+      } else if (msg.type === "next") {
+        outcome.nexts.push(msg.payload);
+        if (msg.payload?.errors?.length) finish();
+      } else if (msg.type === "error") {
+        outcome.error = msg.payload;
+        finish();
+      } else if (msg.type === "complete") {
+        outcome.completed = true;
+        finish();
+      } else if (msg.type === "ping") {
+        socket.send(JSON.stringify({ type: "pong" }));
+      }
+    });
+    socket.on("close", (code) => {
+      outcome.closeCode = code;
+      finish();
+    });
+    socket.on("error", (err) => {
+      if (done) return;
+      done = true;
+      clearTimeout(timer);
+      reject(err);
+    });
+  });
+}
+
+/** The errors a `wsOnce` outcome carried, from an `error` message or a `next` payload. */
+export function wsErrors(o: WsOutcome): WsError[] {
+  return o.error ?? o.nexts.flatMap((n) => n.errors ?? []);
+}
