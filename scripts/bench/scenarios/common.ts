@@ -1,13 +1,13 @@
 /**
  * Helpers shared by the write and WebSocket scenarios (send-decline, push-latency,
- * idle-sockets): GraphQL over keep-alive HTTP, sign-ups, graphql-ws clients (the real client
- * and a light raw one), percentiles and the server's resident memory.
+ * idle-sockets, many-viewers): GraphQL over keep-alive HTTP, sign-ups, graphql-ws clients (the
+ * real client and a light raw one), percentiles and the servers' memory and CPU time.
  *
- * Everything talks to the server the runner started on 127.0.0.1 and is bounded in count and
+ * Everything talks to the servers the runner started on 127.0.0.1 and is bounded in count and
  * time by its caller.
  */
 import { randomBytes } from "node:crypto";
-import { readFileSync } from "node:fs";
+import { readdirSync, readFileSync } from "node:fs";
 import { Agent, request } from "node:http";
 import { performance } from "node:perf_hooks";
 import { createClient, type Client } from "graphql-ws";
@@ -44,26 +44,30 @@ export class GqlHttp {
   }
 
   /** POSTs one operation; network failures resolve as status 0 with one error (never throw). */
-  post(query: string, variables?: Record<string, unknown>, token?: string): Promise<GqlResponse> {
-    const body = JSON.stringify({ query, variables });
+  async post(
+    query: string,
+    variables?: Record<string, unknown>,
+    token?: string,
+  ): Promise<GqlResponse> {
+    return parseResponse(await this.send(JSON.stringify({ query, variables }), token));
+  }
+
+  /**
+   * POSTs a ready JSON body and hands back the answer's text unparsed: a load loop that only
+   * needs to know whether an answer failed saves this process the JSON parse. Network failures
+   * resolve as status 0 with `error` set (never throw).
+   */
+  send(body: string, token?: string, extraHeaders?: Record<string, string>): Promise<RawResponse> {
     const headers: Record<string, string | number> = {
       "content-type": "application/json",
       "content-length": Buffer.byteLength(body),
+      ...extraHeaders,
     };
     if (token) headers.authorization = `Bearer ${token}`;
     const startedAt = performance.now();
     return new Promise((resolve) => {
-      const done = (status: number, parsed: Partial<GqlResponse>) => {
-        const endedAt = performance.now();
-        resolve({
-          status,
-          data: parsed.data ?? null,
-          errors: parsed.errors,
-          startedAt,
-          endedAt,
-          ms: endedAt - startedAt,
-        });
-      };
+      const done = (status: number, text: string, error: string | null) =>
+        resolve({ status, text, error, startedAt, endedAt: performance.now() });
       const req = request(
         {
           agent: this.agent,
@@ -76,21 +80,14 @@ export class GqlHttp {
         (res) => {
           const chunks: Buffer[] = [];
           res.on("data", (c: Buffer) => chunks.push(c));
-          res.on("end", () => {
-            const text = Buffer.concat(chunks).toString("utf8");
-            try {
-              done(res.statusCode ?? 0, JSON.parse(text) as Partial<GqlResponse>);
-            } catch {
-              done(res.statusCode ?? 0, {
-                errors: [{ message: `unparsable: ${text.slice(0, 200)}` }],
-              });
-            }
-          });
-          res.on("error", (err) => done(0, { errors: [{ message: err.message }] }));
+          res.on("end", () =>
+            done(res.statusCode ?? 0, Buffer.concat(chunks).toString("utf8"), null),
+          );
+          res.on("error", (err) => done(0, "", err.message));
         },
       );
       req.setTimeout(30_000, () => req.destroy(new Error("request timed out after 30 s")));
-      req.on("error", (err) => done(0, { errors: [{ message: err.message }] }));
+      req.on("error", (err) => done(0, "", err.message));
       req.end(body);
     });
   }
@@ -98,6 +95,38 @@ export class GqlHttp {
   close(): void {
     this.agent.destroy();
   }
+}
+
+/** An answer as `GqlHttp.send` gives it: status and text, or a network failure. */
+export interface RawResponse {
+  /** 0 for a network failure. */
+  status: number;
+  text: string;
+  /** The network failure, or null. */
+  error: string | null;
+  startedAt: number;
+  endedAt: number;
+}
+
+/** A raw answer parsed as GraphQL; an unparsable or missing body becomes one error. */
+export function parseResponse(raw: RawResponse): GqlResponse {
+  let body: Partial<GqlResponse>;
+  if (raw.error !== null) body = { errors: [{ message: raw.error }] };
+  else {
+    try {
+      body = JSON.parse(raw.text) as Partial<GqlResponse>;
+    } catch {
+      body = { errors: [{ message: `unparsable: ${raw.text.slice(0, 200)}` }] };
+    }
+  }
+  return {
+    status: raw.status,
+    data: body.data ?? null,
+    errors: body.errors,
+    startedAt: raw.startedAt,
+    endedAt: raw.endedAt,
+    ms: raw.endedAt - raw.startedAt,
+  };
 }
 
 /** Whether a response failed: not HTTP 200, or any GraphQL error. */
@@ -167,23 +196,24 @@ let signUpSerial = 0;
 
 /**
  * Signs up `n` fresh members through the API (a few at a time: each costs the server a ~30 ms
- * scrypt hash on its thread pool). Fresh members have no invitations, connections or blocks,
- * so every pair of them can invite each other exactly once per cooldown.
+ * scrypt hash on its thread pool), spread over the servers. Fresh members have no
+ * invitations, connections or blocks, so every pair of them can invite each other exactly
+ * once per cooldown.
  */
 export async function signUpMembers(
-  ctx: Pick<BenchContext, "url" | "log">,
+  ctx: Pick<BenchContext, "servers" | "log">,
   n: number,
   label: string,
   concurrency = 8,
 ): Promise<BenchMember[]> {
-  const http = new GqlHttp(ctx.url, concurrency);
+  const clients = ctx.servers.map((s) => new GqlHttp(s.url, concurrency));
   const out: BenchMember[] = new Array(n);
   let doneCount = 0;
   let lastLog = performance.now();
   try {
     await runPool(n, concurrency, async (i) => {
       const serial = signUpSerial++;
-      const res = await http.post(SIGN_UP, {
+      const res = await clients[i % clients.length].post(SIGN_UP, {
         input: {
           name: `Bench ${label} ${serial}`,
           email: `bench-${RUN_TAG}-${label}-${serial}@bench.example`,
@@ -202,7 +232,7 @@ export async function signUpMembers(
       }
     });
   } finally {
-    http.close();
+    for (const c of clients) c.close();
   }
   return out;
 }
@@ -293,7 +323,12 @@ export function sleep(ms: number): Promise<void> {
 }
 
 // ---------------------------------------------------------------------------------------------
-// Server memory
+// Server memory and CPU
+
+/** The PIDs of the servers under test. */
+export function pidsOf(ctx: Pick<BenchContext, "servers">): number[] {
+  return ctx.servers.map((s) => s.pid);
+}
 
 /** The process's resident set size in KiB (VmRSS in /proc/PID/status). */
 export function readRssKiB(pid: number): number {
@@ -303,8 +338,14 @@ export function readRssKiB(pid: number): number {
   return Number(m[1]);
 }
 
-export function rssMiB(pid: number): number {
-  return round2(readRssKiB(pid) / 1024);
+/** The summed resident set size of the servers, KiB. */
+export function serversRssKiB(ctx: Pick<BenchContext, "servers">): number {
+  return pidsOf(ctx).reduce((sum, pid) => sum + readRssKiB(pid), 0);
+}
+
+/** The summed resident set size of the servers, MiB. */
+export function serversRssMiB(ctx: Pick<BenchContext, "servers">): number {
+  return round2(serversRssKiB(ctx) / 1024);
 }
 
 /** CPU seconds (user + system) the process has used so far, from /proc/PID/stat. */
@@ -314,6 +355,78 @@ export function readCpuSeconds(pid: number): number {
   const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
   const ticks = Number(fields[11]) + Number(fields[12]); // utime, stime (fields 14 and 15)
   return ticks / 100; // USER_HZ is 100 on Linux
+}
+
+/** CPU seconds the servers used so far, summed. */
+export function serversCpuSeconds(ctx: Pick<BenchContext, "servers">): number {
+  return pidsOf(ctx).reduce((sum, pid) => sum + readCpuSeconds(pid), 0);
+}
+
+/** CPU seconds used so far by the PostgreSQL and Redis processes of this machine. */
+export interface ServiceCpu {
+  postgres: number | null;
+  redis: number | null;
+}
+
+/**
+ * CPU seconds used so far by every process named `postgres` (the server and its backends) and
+ * `redis-server` on this machine; null for one that does not run here. On SQLite the
+ * database's work is inside the server's own CPU time; on PostgreSQL most of it is in these
+ * processes, so comparing the engines needs both. Other users of the same services are
+ * counted too.
+ */
+export function serviceCpuSeconds(): ServiceCpu {
+  const ticks = { postgres: 0, "redis-server": 0 };
+  const found = new Set<string>();
+  let entries: string[];
+  try {
+    entries = readdirSync("/proc");
+  } catch {
+    return { postgres: null, redis: null };
+  }
+  for (const entry of entries) {
+    if (!/^\d+$/.test(entry)) continue;
+    let stat: string;
+    try {
+      stat = readFileSync(`/proc/${entry}/stat`, "utf8");
+    } catch {
+      continue; // exited meanwhile
+    }
+    const close = stat.lastIndexOf(")");
+    const name = stat.slice(stat.indexOf("(") + 1, close);
+    if (name !== "postgres" && name !== "redis-server") continue;
+    const fields = stat.slice(close + 2).split(" ");
+    ticks[name] += Number(fields[11]) + Number(fields[12]);
+    found.add(name);
+  }
+  return {
+    postgres: found.has("postgres") ? ticks.postgres / 100 : null,
+    redis: found.has("redis-server") ? ticks["redis-server"] / 100 : null,
+  };
+}
+
+/**
+ * Notes for a measured window on PostgreSQL: the services' CPU ms per operation (`ops`), next
+ * to the servers' own `serverCpuMsPerRequest`. Empty on SQLite or when nothing was read.
+ */
+export function serviceCpuNotes(
+  before: ServiceCpu,
+  after: ServiceCpu,
+  ops: number,
+): Record<string, number> {
+  const notes: Record<string, number> = {};
+  if (ops <= 0) return notes;
+  if (before.postgres !== null && after.postgres !== null) {
+    notes.pgCpuMsPerRequest = round3(((after.postgres - before.postgres) * 1000) / ops);
+  }
+  if (before.redis !== null && after.redis !== null) {
+    notes.redisCpuMsPerRequest = round3(((after.redis - before.redis) * 1000) / ops);
+  }
+  return notes;
+}
+
+function round3(v: number): number {
+  return Math.round(v * 1000) / 1000;
 }
 
 /** Share of one core the process used between two readings, in percent. */

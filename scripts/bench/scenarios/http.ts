@@ -1,11 +1,21 @@
 /**
- * HTTP read scenarios, driven by autocannon in this process (the server is another process):
- * `baseline`, `inbox`, `inbox-filtered`, and `big-data` (the inbox on a far bigger database).
+ * HTTP read scenarios, driven by autocannon in this process (the servers are other processes):
+ * `baseline`, `inbox`, `inbox-filtered`, their `-uncached` twins, `inbox-while-connecting`,
+ * and `big-data` (the inbox on a far bigger database). With two servers (PostgreSQL) each
+ * load runs one autocannon per server with half of the connections.
  */
 import type { EventEmitter } from "node:events";
 import autocannon from "autocannon";
 import type { BenchContext, Scenario, ScenarioResult } from "../types";
-import { readCpuSeconds, runPool } from "./common";
+import {
+  GqlHttp,
+  pidsOf,
+  readCpuSeconds,
+  runPool,
+  serviceCpuNotes,
+  serviceCpuSeconds,
+  serversRssMiB,
+} from "./common";
 
 const BASELINE = "query Baseline { viewer { id } }";
 const PAGE_FIELDS = "edges { node { id sender { name headline mutualConnectionsCount degree } } }";
@@ -72,43 +82,38 @@ export function percentile(sorted: Float64Array, p: number): number | null {
   return sorted[Math.min(sorted.length - 1, Math.max(0, rank - 1))];
 }
 
-/** Server memory right now, from /proc (Linux); null elsewhere. */
-export async function serverRssMiB(pid: number): Promise<number | null> {
+/** CPU seconds (user + system) a process used so far, from /proc/PID/stat; null elsewhere. */
+function cpuSeconds(pid: number): number | null {
   try {
-    const { readFile } = await import("node:fs/promises");
-    const status = await readFile(`/proc/${pid}/status`, "utf8");
-    const kb = /VmRSS:\s+(\d+)\s+kB/.exec(status)?.[1];
-    return kb ? Number(kb) / 1024 : null;
+    return readCpuSeconds(pid);
   } catch {
     return null;
   }
 }
 
-/** CPU seconds (user + system) a process used so far, from /proc/PID/stat; null elsewhere. */
-async function cpuSeconds(pid: number): Promise<number | null> {
-  try {
-    const { readFile } = await import("node:fs/promises");
-    const stat = await readFile(`/proc/${pid}/stat`, "utf8");
-    // utime and stime are fields 14 and 15; the command name before them may hold spaces.
-    const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
-    return (Number(fields[11]) + Number(fields[12])) / 100;
-  } catch {
-    return null;
+/** The servers' CPU seconds so far, summed; null where /proc cannot be read. */
+function serversCpu(pids: number[]): number | null {
+  let sum = 0;
+  for (const pid of pids) {
+    const s = cpuSeconds(pid);
+    if (s === null) return null;
+    sum += s;
   }
+  return sum;
 }
 
 /**
- * Waits (at most `maxMs`) until the server uses under 10% of a core over 200 ms. A stopped
- * load leaves its in-flight requests running on the server; the next measurement must not
- * pay for them. Returns the ms waited.
+ * Waits (at most `maxMs`) until the servers together use under 10% of a core over 200 ms. A
+ * stopped load leaves its in-flight requests running on the servers; the next measurement
+ * must not pay for them. Returns the ms waited.
  */
-export async function waitForIdle(pid: number, maxMs = 15_000): Promise<number> {
+export async function waitForIdle(pids: number[], maxMs = 15_000): Promise<number> {
   const start = performance.now();
-  let before = await cpuSeconds(pid);
+  let before = serversCpu(pids);
   if (before === null) return 0;
   while (performance.now() - start < maxMs) {
     await new Promise((r) => setTimeout(r, 200));
-    const now = await cpuSeconds(pid);
+    const now = serversCpu(pids);
     if (now === null || now - before <= 0.02) break;
     before = now;
   }
@@ -141,10 +146,14 @@ interface LoadStats {
    * of the cores.
    */
   cpuMsPerRequest: number | null;
+  /** PostgreSQL's and Redis's CPU ms per answer in the window (PostgreSQL runs only). */
+  serviceNotes: Record<string, number>;
 }
 
 /**
- * One autocannon run of warm-up + ramp + measured window, on the same connections.
+ * One autocannon run of warm-up + ramp + measured window, on the same connections; with two
+ * servers, one autocannon per server, each with its share of the connections, started,
+ * measured and stopped together.
  *
  * Node accepts the connections of an already saturated server one per event-loop turn: the
  * last of 50 new connections can wait seconds for its first answer. That is a start-up
@@ -176,52 +185,55 @@ async function measureLoad(
   let windowEnd: number | null = null;
   let cpuAtStart: number | null = null;
   let cpuAtEnd: number | null = null;
-  const cpuNow = () => {
-    try {
-      return readCpuSeconds(ctx.serverPid);
-    } catch {
-      return null;
-    }
-  };
+  const pids = pidsOf(ctx);
+  const cpuNow = () => serversCpu(pids);
+  const postgres = ctx.engine === "postgres";
+  let servicesAtStart = postgres ? serviceCpuSeconds() : null;
+  let servicesAtEnd = servicesAtStart;
   const start = performance.now();
   const now = () => performance.now() - start;
 
   // Without a callback autocannon returns its tracker (an EventEmitter) that is also thenable.
-  const instance = autocannon({
-    url: ctx.url,
-    method: "POST",
-    connections,
-    // An upper bound: the run is stopped once the window is over.
-    duration: Math.ceil((warmupMs + maxRampMs + durationMs) / 1000) + 5,
-    headers: { "content-type": "application/json" },
-    body,
-    requests: [
-      {
-        onResponse: (status: number, responseBody: string) => {
-          // Any `"errors"` key is a GraphQL error (no field or value here contains the word).
-          if (status < 200 || status > 299 || responseBody.includes('"errors"')) bad++;
+  const instances = ctx.servers.map(
+    (server, k) =>
+      autocannon({
+        url: server.url,
+        method: "POST",
+        connections: shareOf(connections, ctx.servers.length, k),
+        // An upper bound: the run is stopped once the window is over.
+        duration: Math.ceil((warmupMs + maxRampMs + durationMs) / 1000) + 5,
+        headers: { "content-type": "application/json" },
+        body,
+        requests: [
+          {
+            onResponse: (status: number, responseBody: string) => {
+              // Any `"errors"` key is a GraphQL error (no field or value here contains the word).
+              if (status < 200 || status > 299 || responseBody.includes('"errors"')) bad++;
+            },
+          },
+        ],
+        // Each connection sends one member's token (counted over all the instances).
+        setupClient: (c) => {
+          const token = load.tokens[client++ % load.tokens.length];
+          c.setHeaders({
+            "content-type": "application/json",
+            authorization: `Bearer ${token}`,
+            ...load.headers,
+          });
         },
-      },
-    ],
-    // Each connection sends one member's token.
-    setupClient: (c) => {
-      const token = load.tokens[client++ % load.tokens.length];
-      c.setHeaders({
-        "content-type": "application/json",
-        authorization: `Bearer ${token}`,
-        ...load.headers,
-      });
-    },
-  }) as unknown as EventEmitter & PromiseLike<autocannon.Result> & { stop(): void };
+      }) as unknown as EventEmitter & PromiseLike<autocannon.Result> & { stop(): void },
+  );
 
   const openWindow = () => {
     if (windowStart !== null) return;
     windowStart = now();
     cpuAtStart = cpuNow();
+    if (postgres) servicesAtStart = serviceCpuSeconds();
     setTimeout(() => {
       windowEnd = now();
       cpuAtEnd = cpuNow();
-      instance.stop();
+      if (postgres) servicesAtEnd = serviceCpuSeconds();
+      for (const instance of instances) instance.stop();
     }, durationMs);
   };
   let rampTimer: NodeJS.Timeout | undefined;
@@ -231,7 +243,7 @@ async function measureLoad(
   }, warmupMs);
 
   // autocannon's own histogram has 1 ms resolution; keep exact times for the percentiles.
-  instance.on("response", (c: object, _status: number, _bytes: number, ms: number) => {
+  const onResponse = (c: object, _status: number, _bytes: number, ms: number) => {
     const t = now();
     if (count === sentAt.length) {
       const grow = <T extends Float64Array | Uint8Array>(a: T, make: (n: number) => T) => {
@@ -256,9 +268,10 @@ async function measureLoad(
         }
       }
     }
-  });
+  };
+  for (const instance of instances) instance.on("response", onResponse);
 
-  const result = await instance;
+  const results = await Promise.all(instances);
   clearTimeout(warmupTimer);
   clearTimeout(rampTimer);
   const from = windowStart ?? warmupMs;
@@ -279,31 +292,101 @@ async function measureLoad(
     rampMs,
     windowStartMs: from,
     windowMs: to - from,
-    errors: result.errors + bad,
-    timeouts: result.timeouts,
+    errors: results.reduce((sum, r) => sum + r.errors, 0) + bad,
+    timeouts: results.reduce((sum, r) => sum + r.timeouts, 0),
     badAnswers: bad,
     cpuMsPerRequest:
       cpuAtStart !== null && cpuAtEnd !== null && answeredInWindow > 0
         ? ((cpuAtEnd - cpuAtStart) * 1000) / answeredInWindow
         : null,
+    serviceNotes:
+      servicesAtStart && servicesAtEnd
+        ? serviceCpuNotes(servicesAtStart, servicesAtEnd, answeredInWindow)
+        : {},
   };
 }
 
-type CacheCounts = Record<"hit" | "miss" | "bypass", number>;
+/** Server `k`'s share of `total` connections or workers over `servers` (they differ by one at most). */
+export function shareOf(total: number, servers: number, k: number): number {
+  return Math.floor(total / servers) + (k < total % servers ? 1 : 0);
+}
 
-/** The server's `graphql_response_cache_total` counts, or null without /metrics. */
-async function cacheCounts(ctx: BenchContext): Promise<CacheCounts | null> {
+export type CacheCounts = Record<"hit" | "miss" | "bypass", number>;
+
+/**
+ * The servers' `graphql_response_cache_total` counts, summed; `"off"` when no server reports
+ * the counter (the response cache is on SQLite only), null without /metrics.
+ */
+export async function cacheCounts(ctx: BenchContext): Promise<CacheCounts | "off" | null> {
   if (!ctx.metricsToken) return null;
-  const res = await fetch(new URL("/metrics", ctx.url), {
-    headers: { authorization: `Bearer ${ctx.metricsToken}` },
-  });
-  if (!res.ok) return null;
-  const text = await res.text();
   const counts: CacheCounts = { hit: 0, miss: 0, bypass: 0 };
-  for (const m of text.matchAll(/^graphql_response_cache_total\{result="(\w+)"\} (\d+)/gm)) {
-    if (m[1] in counts) counts[m[1] as keyof CacheCounts] = Number(m[2]);
+  let reported = false;
+  for (const server of ctx.servers) {
+    const res = await fetch(new URL("/metrics", server.url), {
+      headers: { authorization: `Bearer ${ctx.metricsToken}` },
+    });
+    if (!res.ok) return null;
+    const text = await res.text();
+    for (const m of text.matchAll(/^graphql_response_cache_total\{result="(\w+)"\} (\d+)/gm)) {
+      if (m[1] in counts) counts[m[1] as keyof CacheCounts] += Number(m[2]);
+      reported = true;
+    }
   }
-  return counts;
+  return reported ? counts : "off";
+}
+
+/**
+ * The response cache's hit rate between two readings, in percent (rounded to 0.01), for the
+ * notes: `"off"` when the servers have no response cache, null when nothing was counted.
+ */
+export function cacheHitPct(
+  before: CacheCounts | "off" | null,
+  after: CacheCounts | "off" | null,
+): number | string | null {
+  if (before === "off" || after === "off") return "off";
+  if (!before || !after) return null;
+  const moved = (k: keyof CacheCounts) => after[k] - before[k];
+  const all = moved("hit") + moved("miss") + moved("bypass");
+  return all > 0 ? Math.round((moved("hit") / all) * 10_000) / 100 : null;
+}
+
+/**
+ * Warms freshly started servers (not measured): for `ms`, `connections` workers split over the
+ * servers ask `{ viewer { id } }` (three requests in four: the first scenario's) and the
+ * owner's inbox with `Cache-Control: no-cache`, so every answer runs the whole stack. A fresh
+ * process runs its first thousands of requests before V8 has optimised the hot code and before
+ * the database pool has its connections; the first scenario, the baseline every ratio divides
+ * by, would otherwise pay for that alone (two servers each get half of the load, so they get
+ * there later still). Returns the requests answered.
+ */
+export async function warmUpServers(ctx: BenchContext, ms: number): Promise<number> {
+  const workers = Math.max(1, ctx.options.connections);
+  const clients = ctx.servers.map(
+    (server, k) => new GqlHttp(server.url, Math.max(1, shareOf(workers, ctx.servers.length, k))),
+  );
+  const bodies = [JSON.stringify({ query: BASELINE }), JSON.stringify({ query: INBOX })];
+  const tokens = ctx.members.slice(0, BASELINE_MEMBERS).map((m) => m.token);
+  const deadline = performance.now() + ms;
+  let answered = 0;
+  try {
+    await Promise.all(
+      Array.from({ length: workers }, async (_, w) => {
+        const client = clients[w % clients.length];
+        for (let i = w; performance.now() < deadline; i++) {
+          const inbox = i % 4 === 3;
+          await client.send(
+            bodies[inbox ? 1 : 0],
+            inbox ? ctx.members[0].token : tokens[i % tokens.length],
+            UNCACHED,
+          );
+          answered++;
+        }
+      }),
+    );
+  } finally {
+    for (const client of clients) client.close();
+  }
+  return answered;
 }
 
 /**
@@ -316,7 +399,7 @@ export async function runHttpLoad(
   load: HttpLoad,
   onLoadStart?: () => void,
 ): Promise<ScenarioResult> {
-  const data = await graphql(ctx.url, load.query, load.tokens[0]);
+  const data = await graphql(ctx.servers[0].url, load.query, load.tokens[0]);
   const notes = await load.check(data);
   const warmup = ctx.options.quick ? 1 : 3;
   const maxRamp = ctx.options.quick ? 1 : 10;
@@ -324,7 +407,7 @@ export async function runHttpLoad(
     `${load.name}: warm-up ${warmup} s (+ up to ${maxRamp} s until every connection is ` +
       `answered), then ${ctx.options.duration} s measured`,
   );
-  await waitForIdle(ctx.serverPid);
+  await waitForIdle(pidsOf(ctx));
   const cacheBefore = await cacheCounts(ctx);
   onLoadStart?.();
   const stats = await measureLoad(
@@ -343,13 +426,10 @@ export async function runHttpLoad(
   if (stats.cpuMsPerRequest !== null) {
     notes.serverCpuMsPerRequest = Math.round(stats.cpuMsPerRequest * 1000) / 1000;
   }
+  Object.assign(notes, stats.serviceNotes);
   // Share of the load's answers (warm-up included) that the response cache gave from memory.
-  const cacheAfter = await cacheCounts(ctx);
-  if (cacheBefore && cacheAfter) {
-    const moved = (k: keyof CacheCounts) => cacheAfter[k] - cacheBefore[k];
-    const all = moved("hit") + moved("miss") + moved("bypass");
-    if (all > 0) notes.cacheHitPct = round((moved("hit") / all) * 100);
-  }
+  const hits = cacheHitPct(cacheBefore, await cacheCounts(ctx));
+  if (hits !== null) notes.cacheHitPct = hits;
   return {
     scenario: load.name,
     requests: stats.requests,
@@ -357,9 +437,18 @@ export async function runHttpLoad(
     p50: percentile(stats.latencies, 50),
     p99: percentile(stats.latencies, 99),
     errors: stats.errors,
-    rssMiB: await serverRssMiB(ctx.serverPid),
+    rssMiB: rssOrNull(ctx),
     extra: { connections: ctx.options.connections, ...notes },
   };
+}
+
+/** The servers' memory, MiB; null when a server is gone or /proc is missing. */
+function rssOrNull(ctx: BenchContext): number | null {
+  try {
+    return serversRssMiB(ctx);
+  } catch {
+    return null;
+  }
 }
 
 function round(value: number | null): number | string {
@@ -384,24 +473,9 @@ function checkPage(data: Record<string, unknown>, name: string): Page {
 }
 
 async function totalCount(ctx: BenchContext, query: string): Promise<number> {
-  const data = await graphql(ctx.url, query, ctx.members[0].token);
+  const data = await graphql(ctx.servers[0].url, query, ctx.members[0].token);
   return (data.receivedInvitations as { totalCount: number }).totalCount;
 }
-
-/** `{ viewer { id } }`: the stack's own ceiling (auth, parse, validate, one member lookup). */
-export const baseline: Scenario = (ctx) => {
-  const members = ctx.members.slice(0, BASELINE_MEMBERS);
-  return runHttpLoad(ctx, {
-    name: "baseline",
-    query: BASELINE,
-    tokens: members.map((m) => m.token),
-    async check(data) {
-      const viewer = data.viewer as { id: string } | null;
-      expect(viewer?.id === members[0].id, "baseline: viewer is not the token's member");
-      return { members: members.length };
-    },
-  });
-};
 
 /**
  * The server answers a repeated query from memory until a write changes what it reads
@@ -410,6 +484,36 @@ export const baseline: Scenario = (ctx) => {
  * server compute every answer: the cost of a first read, or of one after a write.
  */
 const UNCACHED = { "cache-control": "no-cache" };
+
+/** `{ viewer { id } }` for many members. */
+const baselineLoad = (
+  ctx: BenchContext,
+  name: string,
+  headers?: Record<string, string>,
+): HttpLoad => {
+  const members = ctx.members.slice(0, BASELINE_MEMBERS);
+  return {
+    name,
+    query: BASELINE,
+    tokens: members.map((m) => m.token),
+    headers,
+    async check(data) {
+      const viewer = data.viewer as { id: string } | null;
+      expect(viewer?.id === members[0].id, `${name}: viewer is not the token's member`);
+      return { members: members.length };
+    },
+  };
+};
+
+/** `{ viewer { id } }`: the stack's own ceiling (auth, parse, validate, one member lookup). */
+export const baseline: Scenario = (ctx) => runHttpLoad(ctx, baselineLoad(ctx, "baseline"));
+
+/**
+ * The same, every answer computed: the ceiling for a computed answer, which the other
+ * computed rows are measured against.
+ */
+export const baselineUncached: Scenario = (ctx) =>
+  runHttpLoad(ctx, baselineLoad(ctx, "baseline-uncached", UNCACHED));
 
 /** The owner's inbox: 20 newest pending invitations with sender, mutual count and degree. */
 const inboxLoad = (
@@ -475,8 +579,9 @@ export const inboxWhileConnecting: Scenario = async (ctx) => {
   const pairs = Math.min(half, rate * (ctx.options.duration + 15));
   ctx.log(`inbox-while-connecting: ${pairs} pairs invite each other first`);
   let setupErrors = 0;
+  // Spread over the servers: with two, each instance commits half of the connections.
   const invite = async (from: number, to: number) => {
-    await graphql(ctx.url, SEND, background[from].token, {
+    await graphql(ctx.servers[from % ctx.servers.length].url, SEND, background[from].token, {
       input: { recipientId: background[to].id },
     });
   };

@@ -11,6 +11,8 @@
  * after each batch every socket sends a protocol ping and waits for the pong, so the server has
  * read its connection_init and subscribe before the next batch. Tokens are the runner's seeded
  * members, round-robin (several sockets per member where there are fewer members than sockets).
+ * With two servers (PostgreSQL) the sockets alternate between them and the memory figures are
+ * the two processes' sums.
  *
  * Reading the numbers: RSS counts what V8 and malloc hold, not what is live. The per-socket
  * figure is smallest on a server that already grew its heap in an earlier scenario (the new
@@ -24,10 +26,10 @@ import type { BenchContext, Scenario, ScenarioResult } from "../types";
 import {
   type BenchMember,
   RawSubscriber,
-  readCpuSeconds,
-  readRssKiB,
   round2,
   Samples,
+  serversCpuSeconds,
+  serversRssKiB,
   sleep,
   someMembers,
 } from "./common";
@@ -76,6 +78,7 @@ export const idleSockets: Scenario = async (ctx: BenchContext): Promise<Scenario
     failedPing: run.failedPing,
     closedByServer: run.closedByServer,
     latencies: "p50/p99 = WebSocket open to connection_ack, ms",
+    ...(ctx.servers.length > 1 ? { servers: ctx.servers.length } : {}),
   };
   return {
     scenario: "idle-sockets",
@@ -111,19 +114,19 @@ async function openHoldClose(
   m: number,
   members: BenchMember[],
 ): Promise<RunResult> {
-  const rssStart = readRssKiB(ctx.serverPid);
+  const rssStart = serversRssKiB(ctx);
   const sockets: RawSubscriber[] = [];
   const handshake = new Samples();
   let failedOpen = 0;
   let failedPing = 0;
   try {
-    const cpuBefore = readCpuSeconds(ctx.serverPid);
+    const cpuBefore = serversCpuSeconds(ctx);
     const openStart = performance.now();
     let rssHalf = 0;
     let openAtHalf = 0;
     for (let from = 0; from < m; from += BATCH) {
       if (!rssHalf && from >= m / 2) {
-        rssHalf = readRssKiB(ctx.serverPid);
+        rssHalf = serversRssKiB(ctx);
         openAtHalf = sockets.length;
       }
       const batch: RawSubscriber[] = [];
@@ -132,7 +135,8 @@ async function openHoldClose(
           const s = new RawSubscriber();
           const t = performance.now();
           try {
-            await s.open(ctx.wsUrl, members[(from + j) % members.length].token, SUBSCRIPTION);
+            const server = ctx.servers[(from + j) % ctx.servers.length];
+            await s.open(server.wsUrl, members[(from + j) % members.length].token, SUBSCRIPTION);
             handshake.add(performance.now() - t);
             batch.push(s);
           } catch {
@@ -148,8 +152,8 @@ async function openHoldClose(
     // One more round trip on every socket, so the last subscriptions' setup is done too.
     await Promise.all(sockets.map((s) => s.ping()));
     const openSeconds = (performance.now() - openStart) / 1000;
-    const serverCpuMs = (readCpuSeconds(ctx.serverPid) - cpuBefore) * 1000;
-    const rssHeld = readRssKiB(ctx.serverPid);
+    const serverCpuMs = (serversCpuSeconds(ctx) - cpuBefore) * 1000;
+    const rssHeld = serversRssKiB(ctx);
     const open = sockets.filter((s) => s.isOpen).length;
 
     ctx.log(`idle-sockets: ${open} open, server RSS ${mib(rssHeld)} MiB; closing them all`);
@@ -165,12 +169,12 @@ async function openHoldClose(
     // timers): stop once RSS is within 10% of the start and stopped falling, or after
     // settleMax.
     const settleStart = performance.now();
-    let rssAfter = readRssKiB(ctx.serverPid);
+    let rssAfter = serversRssKiB(ctx);
     const settleMax = ctx.options.quick ? SETTLE_MAX_MS_QUICK : SETTLE_MAX_MS;
     while (performance.now() - settleStart < settleMax) {
       await sleep(SETTLE_POLL_MS);
       const previous = rssAfter;
-      rssAfter = readRssKiB(ctx.serverPid);
+      rssAfter = serversRssKiB(ctx);
       if (rssAfter <= rssStart * 1.1 && rssAfter >= previous) break;
     }
     return {

@@ -18,6 +18,10 @@
  * warms the server's event path. Events are matched by their decline message, unique per
  * sender, so probe and measured events cannot be confused.
  *
+ * With two servers (PostgreSQL + Redis) sender i's socket is on instance i mod 2 and its
+ * recipient declines through the other one, probes included: every event measured crossed
+ * from one process to the other through Redis.
+ *
  * The event may arrive before the HTTP response does (the server publishes right after the
  * commit, before Apollo writes the response): such latencies count as 0 and are reported as
  * `eventBeforeResponse`; the time from the decline *request* to the event is reported as well.
@@ -32,11 +36,13 @@ import {
   ErrorTally,
   failed,
   GqlHttp,
-  readCpuSeconds,
   round2,
-  rssMiB,
   runPool,
   Samples,
+  serviceCpuNotes,
+  serviceCpuSeconds,
+  serversCpuSeconds,
+  serversRssMiB,
   signUpMembers,
   sleep,
   someMembers,
@@ -61,6 +67,10 @@ const PROBE_WAIT_MS = 20_000;
 const DECLINE_CLIENTS = 4;
 
 interface SenderState {
+  /** Index of the server the sender subscribes on (and sends through). */
+  home: number;
+  /** Index of the server the recipients decline through: the other one when there are two. */
+  away: number;
   member: BenchMember;
   recipient: BenchMember;
   probeRecipient: BenchMember;
@@ -91,7 +101,10 @@ export const pushLatency: Scenario = async (ctx: BenchContext): Promise<Scenario
   const recipients = extraMembers.slice(0, recipientCount);
   const probeRecipients = extraMembers.slice(recipientCount);
 
+  const servers = ctx.servers.length;
   const states: SenderState[] = senders.map((member, i) => ({
+    home: i % servers,
+    away: (i + 1) % servers,
     member,
     recipient: recipients[i % recipientCount],
     probeRecipient: probeRecipients[i % recipientCount],
@@ -111,8 +124,8 @@ export const pushLatency: Scenario = async (ctx: BenchContext): Promise<Scenario
   }));
 
   const setupStart = performance.now();
-  const setupHttp = new GqlHttp(ctx.url, 16);
-  const http = new GqlHttp(ctx.url, DECLINE_CLIENTS);
+  const setupHttp = ctx.servers.map((server) => new GqlHttp(server.url, 16));
+  const http = ctx.servers.map((server) => new GqlHttp(server.url, DECLINE_CLIENTS));
   const setupErrors = new ErrorTally();
   const declineErrors = new ErrorTally();
   let connectFailures = 0;
@@ -125,7 +138,7 @@ export const pushLatency: Scenario = async (ctx: BenchContext): Promise<Scenario
     ctx.log("push-latency: sending one invitation per sender");
     await runPool(states.length, 16, async (i) => {
       const s = states[i];
-      const res = await setupHttp.post(
+      const res = await setupHttp[s.home].post(
         SEND,
         { input: { recipientId: s.recipient.id, message: "bench" } },
         s.member.token,
@@ -141,7 +154,7 @@ export const pushLatency: Scenario = async (ctx: BenchContext): Promise<Scenario
       await Promise.all(
         batch.map(async (s) => {
           try {
-            s.client = await connectGraphqlWs(ctx.wsUrl, s.member.token, () => {
+            s.client = await connectGraphqlWs(ctx.servers[s.home].wsUrl, s.member.token, () => {
               s.closedEarly = true;
             });
           } catch {
@@ -158,7 +171,7 @@ export const pushLatency: Scenario = async (ctx: BenchContext): Promise<Scenario
     await runPool(states.length, 16, async (i) => {
       const s = states[i];
       if (!s.client) return;
-      const sent = await setupHttp.post(
+      const sent = await setupHttp[s.home].post(
         SEND,
         { input: { recipientId: s.probeRecipient.id, message: "probe" } },
         s.member.token,
@@ -167,7 +180,7 @@ export const pushLatency: Scenario = async (ctx: BenchContext): Promise<Scenario
         setupErrors.add(sent);
         return;
       }
-      const declined = await setupHttp.post(
+      const declined = await setupHttp[s.away].post(
         DECLINE,
         { id: sent.data.sendInvitation.invitation.id, message: s.probeMessage },
         s.probeRecipient.token,
@@ -190,7 +203,8 @@ export const pushLatency: Scenario = async (ctx: BenchContext): Promise<Scenario
     // 4. Declines at a fixed rate (open loop: the schedule does not wait for responses).
     const toDecline = states.filter((s) => s.invitationId && s.client);
     ctx.log(`push-latency: ${toDecline.length} declines at ${rate}/s`);
-    const cpuBefore = readCpuSeconds(ctx.serverPid);
+    const cpuBefore = serversCpuSeconds(ctx);
+    const servicesBefore = serviceCpuSeconds();
     const t0 = performance.now() + 20;
     const inFlight: Promise<void>[] = [];
     let lastSlip = 0;
@@ -201,7 +215,7 @@ export const pushLatency: Scenario = async (ctx: BenchContext): Promise<Scenario
       lastSlip = Math.max(lastSlip, performance.now() - due);
       const s = toDecline[i];
       inFlight.push(
-        http
+        http[s.away]
           .post(DECLINE, { id: s.invitationId, message: s.message }, s.recipient.token)
           .then((res) => {
             s.declineRequestAt = res.startedAt;
@@ -213,7 +227,8 @@ export const pushLatency: Scenario = async (ctx: BenchContext): Promise<Scenario
     await Promise.all(inFlight);
     const lastResponse = performance.now();
     const declineWindowMs = lastResponse - t0;
-    const cpuAfter = readCpuSeconds(ctx.serverPid);
+    const cpuAfter = serversCpuSeconds(ctx);
+    const servicesAfter = serviceCpuSeconds();
     const cpu = cpuPercent(cpuBefore, cpuAfter, declineWindowMs);
 
     // 5. Grace period for stragglers: until everything arrived, at most GRACE_MS.
@@ -263,7 +278,7 @@ export const pushLatency: Scenario = async (ctx: BenchContext): Promise<Scenario
         subscriptionErrors +
         duplicates +
         closedEarly,
-      rssMiB: rssMiB(ctx.serverPid),
+      rssMiB: serversRssMiB(ctx),
       extra: {
         target: "p50 <= 5 ms, p99 <= 30 ms, 0 lost (2,000 subscribers, 200 declines/s)",
         met:
@@ -301,11 +316,14 @@ export const pushLatency: Scenario = async (ctx: BenchContext): Promise<Scenario
         serverCpuMsPerDecline: round2(
           ((cpuAfter - cpuBefore) * 1000) / Math.max(1, toDecline.length),
         ),
+        ...(ctx.engine === "postgres"
+          ? serviceCpuNotes(servicesBefore, servicesAfter, toDecline.length)
+          : {}),
+        ...(servers > 1 ? { servers, declinedOn: "the other instance" } : {}),
       },
     };
   } finally {
-    setupHttp.close();
-    http.close();
+    for (const client of [...setupHttp, ...http]) client.close();
     await Promise.all(states.map((s) => s.client?.dispose()));
   }
 

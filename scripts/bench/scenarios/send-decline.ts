@@ -10,6 +10,10 @@
  * an accept). Each member sends (F-1)/2 invitations in all: the runner raises
  * WEEKLY_INVITATION_LIMIT when that exceeds the default 100.
  *
+ * With two servers (PostgreSQL) worker w sends through one instance and declines through the
+ * other (w's parity picks which), so every decline is of an invitation another process wrote,
+ * and each instance takes half of the sends and half of the declines.
+ *
  * Counted as errors: any non-200 response and any GraphQL error. SQLITE_BUSY can only be seen
  * if the server does not mask it; in production it would surface as INTERNAL_SERVER_ERROR, so
  * both are reported.
@@ -22,10 +26,12 @@ import {
   ErrorTally,
   failed,
   GqlHttp,
-  readCpuSeconds,
   round2,
-  rssMiB,
   Samples,
+  serviceCpuNotes,
+  serviceCpuSeconds,
+  serversCpuSeconds,
+  serversRssMiB,
   signUpMembers,
 } from "./common";
 
@@ -60,7 +66,7 @@ export const sendDecline: Scenario = async (ctx: BenchContext): Promise<Scenario
     return [members[s], members[(s + d) % f]];
   };
 
-  const http = new GqlHttp(ctx.url, workers);
+  const http = ctx.servers.map((server) => new GqlHttp(server.url, workers));
   const sendLatency = new Samples();
   const declineLatency = new Samples();
   const errors = new ErrorTally();
@@ -69,14 +75,16 @@ export const sendDecline: Scenario = async (ctx: BenchContext): Promise<Scenario
   let exhausted = false;
   let unexpected = 0; // a send that answered `connected: true` (a crossing) or a status not DECLINED
 
-  /** One send + decline. Returns false once the pair pool is used up. */
-  const iteration = async (measure: boolean): Promise<boolean> => {
+  /** One send + decline by worker `w`. Returns false once the pair pool is used up. */
+  const iteration = async (w: number, measure: boolean): Promise<boolean> => {
     if (nextPair >= totalPairs) {
       exhausted = true;
       return false;
     }
     const [sender, recipient] = pairAt(nextPair++);
-    const sent = await http.post(
+    const sendVia = http[w % http.length];
+    const declineVia = http[(w + 1) % http.length];
+    const sent = await sendVia.post(
       SEND,
       { input: { recipientId: recipient.id, message: "Let's connect (bench)" } },
       sender.token,
@@ -95,7 +103,7 @@ export const sendDecline: Scenario = async (ctx: BenchContext): Promise<Scenario
       if (measure) unexpected++;
       return true;
     }
-    const declined = await http.post(
+    const declined = await declineVia.post(
       DECLINE,
       { id: payload.invitation.id, message: "Not now, thanks" },
       recipient.token,
@@ -118,24 +126,26 @@ export const sendDecline: Scenario = async (ctx: BenchContext): Promise<Scenario
     // Warm-up (not measured): JIT, statement caches, the server's token cache for these members.
     let warm = 0;
     await Promise.all(
-      Array.from({ length: workers }, async () => {
-        while (warm < warmupPairs && (await iteration(false))) warm++;
+      Array.from({ length: workers }, async (_, w) => {
+        while (warm < warmupPairs && (await iteration(w, false))) warm++;
       }),
     );
 
     ctx.log(`send-decline: ${workers} workers for ${ctx.options.duration} s`);
-    const cpuBefore = readCpuSeconds(ctx.serverPid);
+    const cpuBefore = serversCpuSeconds(ctx);
+    const servicesBefore = serviceCpuSeconds();
     const start = performance.now();
     const deadline = start + durationMs;
     await Promise.all(
-      Array.from({ length: workers }, async () => {
-        while (performance.now() < deadline && (await iteration(true))) {
+      Array.from({ length: workers }, async (_, w) => {
+        while (performance.now() < deadline && (await iteration(w, true))) {
           /* next pair */
         }
       }),
     );
     const elapsedMs = performance.now() - start;
-    const cpuAfter = readCpuSeconds(ctx.serverPid);
+    const cpuAfter = serversCpuSeconds(ctx);
+    const servicesAfter = serviceCpuSeconds();
     const cpu = cpuPercent(cpuBefore, cpuAfter, elapsedMs);
     // Load-independent: what one mutation costs the server (ms of CPU), however busy the machine.
     const cpuMsPerMutation = attempted > 0 ? ((cpuAfter - cpuBefore) * 1000) / attempted : 0;
@@ -150,7 +160,7 @@ export const sendDecline: Scenario = async (ctx: BenchContext): Promise<Scenario
       p50: all.percentile(50),
       p99: all.percentile(99),
       errors: errors.total,
-      rssMiB: rssMiB(ctx.serverPid),
+      rssMiB: serversRssMiB(ctx),
       extra: {
         target: ">= 1000 mutations/s, no SQLITE_BUSY, no error",
         met: throughput >= 1000 && errors.total === 0 && unexpected === 0 ? "yes" : "no",
@@ -170,11 +180,17 @@ export const sendDecline: Scenario = async (ctx: BenchContext): Promise<Scenario
         unexpected,
         poolExhausted: exhausted ? "yes" : "no",
         freshMembers: f,
+        ...(ctx.servers.length > 1
+          ? { servers: ctx.servers.length, declinedOn: "the other instance" }
+          : {}),
         serverCpuPct: cpu,
         serverCpuMsPerMutation: round2(cpuMsPerMutation),
+        ...(ctx.engine === "postgres"
+          ? serviceCpuNotes(servicesBefore, servicesAfter, attempted)
+          : {}),
       },
     };
   } finally {
-    http.close();
+    for (const client of http) client.close();
   }
 };
