@@ -16,7 +16,7 @@ import pg from "pg";
 
 const ROOT = resolve(__dirname, "..");
 const VITE_NODE = resolve(ROOT, "node_modules/vite-node/dist/cli.mjs");
-const READY_LINE = /Apollo Sandbox at (http:\/\/\S+\/graphql)/;
+const READY_LINE = /Invitations API ready at (http:\/\/\S+\/graphql)/;
 
 const databaseUrl =
   process.env.DATABASE_URL || "postgres://postgres@127.0.0.1:5432/invitations_demo";
@@ -160,7 +160,7 @@ async function main(): Promise<void> {
       `${instances.length} instances on one PostgreSQL and one Redis:`,
       `  database ${redactPassword(databaseUrl)}`,
       `  redis    ${redactPassword(redisUrl)}`,
-      ...instances.map((i, n) => `  [${i.name}] Apollo Sandbox at ${urls[n]}\n      ${health[n]}`),
+      ...instances.map((i, n) => `  [${i.name}] ${urls[n]}\n      ${health[n]}`),
       "",
       "Try it (the operations are in the README's tour):",
       `  1. On ${first.port}: SignUp two members (or LogIn), then as the first one,`,

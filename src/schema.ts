@@ -15,12 +15,12 @@ import { ReminderResolver } from "./jobs/reminder.resolver";
  * each resolver asks for the viewer (`requireViewer`), which also holds for subscriptions.
  */
 export async function buildAppSchema(
-  pubSub: AppPubSub = createAppPubSub(),
+  pubsub: AppPubSub = createAppPubSub(),
 ): Promise<GraphQLSchema> {
   const schema = await buildSchema({
     // Subscriptions subscribe through their own `subscribe` functions (per-member topics,
     // replay); type-graphql still insists on a pubSub when a schema has subscriptions.
-    pubSub,
+    pubSub: pubsub,
     resolvers: [
       AuthResolver,
       MemberResolver,

@@ -53,67 +53,77 @@ export async function startServer(opts: StartOptions): Promise<RunningServer> {
   const { config } = opts;
   const observability = new Observability(config, opts.logger);
   const app = await createApp(config, opts.clock, observability.logger);
-  observability.watch(app);
-  const schema = await buildAppSchema(app.deps.pubsub);
-  // With Redis, the instances that share a database share the logIn / signUp counters.
-  const limiter = await createRateLimiter(config, deploymentId(config));
-  const pipeline = new OperationPipeline(schema, config, new AuthRateLimits(limiter, config));
-  const authenticator = new Authenticator(app.deps);
-  const origins = new OriginPolicy(config.corsOrigins);
-  const clientIpOf = (req: Parameters<typeof clientIp>[0]) => clientIp(req, config.trustProxy);
-  let stopping: Promise<void> | null = null;
+  // What is open so far, closed in reverse if the start fails half way (a busy port).
+  const opened: (() => Promise<void>)[] = [() => app.close()];
+  try {
+    observability.watch(app);
+    const schema = await buildAppSchema(app.deps.pubsub);
+    // With Redis, the instances that share a database share the logIn / signUp counters.
+    const limiter = await createRateLimiter(config, deploymentId(config));
+    opened.push(() => limiter.close());
+    const pipeline = new OperationPipeline(schema, config, new AuthRateLimits(limiter, config));
+    const authenticator = new Authenticator(app.deps);
+    const origins = new OriginPolicy(config.corsOrigins);
+    const clientIpOf = (req: Parameters<typeof clientIp>[0]) => clientIp(req, config.trustProxy);
+    let stopping: Promise<void> | null = null;
 
-  const httpServer = createServer();
-  const ws = attachWebSocket({
-    httpServer,
-    config,
-    schema,
-    pipeline,
-    authenticator,
-    observability,
-    clientIpOf,
-    allowsOrigin: (origin, host) => origins.allows(origin, host),
-    contextFor: (viewerId, ip) => new OperationContext(viewerId, app.services, app.deps, ip, false),
-  });
-  const apollo = await attachHttp({
-    httpServer,
-    config,
-    schema,
-    app,
-    pipeline,
-    authenticator,
-    observability,
-    origins,
-    clientIpOf,
-    health: healthCheck(app, () => stopping !== null),
-    plugins: [{ serverWillStart: async () => ({ drainServer: () => ws.dispose() }) }],
-  });
-  const port = await listen(httpServer, config);
-  const host = ["0.0.0.0", "::"].includes(config.host) ? null : config.host;
-  const log = opts.log ?? ((m: string) => observability.logger.info(m));
-  log(`Invitations API ready: Apollo Sandbox at http://${host ?? "localhost"}:${port}/graphql`);
-  log(`Subscriptions (graphql-ws) at ws://${host ?? "localhost"}:${port}/graphql`);
-  app.services.jobs.start(config.jobsIntervalMs);
+    const httpServer = createServer();
+    const transport = { httpServer, config, schema, pipeline, authenticator, observability };
+    const ws = attachWebSocket({
+      ...transport,
+      clientIpOf,
+      origins,
+      contextFor: (viewerId, ip) =>
+        new OperationContext(viewerId, app.services, app.deps, ip, false),
+    });
+    opened.push(() => ws.dispose());
+    const apollo = await attachHttp({
+      ...transport,
+      app,
+      origins,
+      clientIpOf,
+      health: healthCheck(app, () => stopping !== null),
+      plugins: [{ serverWillStart: async () => ({ drainServer: () => ws.dispose() }) }],
+    });
+    opened.push(() => apollo.stop());
+    const port = await listen(httpServer, config);
+    announce(opts.log ?? ((m: string) => observability.logger.info(m)), config, port);
+    app.services.jobs.start(config.jobsIntervalMs);
 
-  return {
-    port,
-    url: `http://${host ?? "127.0.0.1"}:${port}/graphql`,
-    wsUrl: `ws://${host ?? "127.0.0.1"}:${port}/graphql`,
-    httpServer,
-    app,
-    observability,
-    stop() {
-      stopping ??= (async () => {
-        // 1001 Going Away: clients reconnect (elsewhere) and resume with notificationAdded(after:).
-        ws.closeAll(1001, "Server shutting down");
-        await app.services.jobs.stop();
-        await apollo.stop();
-        await limiter.close();
-        await app.close();
-      })();
-      return stopping;
-    },
-  };
+    const host = ["0.0.0.0", "::"].includes(config.host) ? "127.0.0.1" : config.host;
+    return {
+      port,
+      url: `http://${host}:${port}/graphql`,
+      wsUrl: `ws://${host}:${port}/graphql`,
+      httpServer,
+      app,
+      observability,
+      stop() {
+        stopping ??= (async () => {
+          // 1001 Going Away: clients reconnect elsewhere and resume with notificationAdded(after:).
+          ws.closeAll(1001, "Server shutting down");
+          await app.services.jobs.stop();
+          await apollo.stop();
+          await limiter.close();
+          await app.close();
+        })();
+        return stopping;
+      },
+    };
+  } catch (err) {
+    for (const close of opened.reverse()) await close().catch(() => undefined);
+    throw err;
+  }
+}
+
+/** The start-up lines: where the API, its subscriptions and (outside production) its explorers are. */
+function announce(log: (message: string) => void, config: Config, port: number): void {
+  const host = ["0.0.0.0", "::"].includes(config.host) ? "localhost" : config.host;
+  const base = `${host}:${port}`;
+  log(`Invitations API ready at http://${base}/graphql (subscriptions: ws://${base}/graphql)`);
+  if (!config.production) {
+    log(`Explorers: Apollo Sandbox at http://${base}/graphql, GraphiQL at http://${base}/graphiql`);
+  }
 }
 
 /** Listens on `config.port` and `config.host`; resolves with the port bound. */

@@ -7,13 +7,14 @@ import { inviteOk, signUp, type TestMember } from "./helpers/http";
 import { REDIS_URL, startTestServer, type TestServer } from "./helpers/server";
 import { closeAll, connectRaw } from "./helpers/ws";
 
-// Issue 6 item 2: logIn / signUp rate limits per address and per email, WebSocket limits
-// (connections per member, operations per connection, connection_init timeout, token expiry,
-// message size). Each limit is configured small here; the defaults are in src/config.ts.
+// logIn / signUp rate limits per address and per email, WebSocket limits (connections per
+// member, operations per connection, connection_init timeout, token expiry, message size).
+// Each limit is configured small here; the defaults are in src/config.ts.
 //
-// The logIn / signUp windows run in real time (they start at a key's first attempt; a
-// ManualClock does not move them), so a test that must see one end uses a window of 2 s, and
-// a Retry-After is checked within what it can be at the moment it is read (expectRateLimited).
+// The logIn / signUp windows run in real time, aligned on multiples of their length (a
+// ManualClock does not move them): each test that counts attempts starts in a fresh window
+// (freshWindow), a test that must see one end uses a window of 2 s, and a Retry-After must
+// end where the window ends, whoever made the first attempt when (expectRetryAfter).
 
 const JWT_SECRET = "test-secret"; // what startTestServer gives every server
 
@@ -35,6 +36,20 @@ afterAll(async () => {
 
 function sleepUntil(time: number): Promise<void> {
   return new Promise((resolve) => setTimeout(resolve, Math.max(0, time - Date.now())));
+}
+
+/** The end of the aligned window of `seconds` that holds `time`. */
+function windowEnd(seconds: number, time = Date.now()): number {
+  const ms = seconds * 1000;
+  return (Math.floor(time / ms) + 1) * ms;
+}
+
+/**
+ * Waits, if need be, for a window of `seconds` with at least `room` ms left of it: the attempts
+ * a test counts then fall in one window, never on both sides of its end.
+ */
+async function freshWindow(seconds: number, room = Math.min(5000, seconds * 500)): Promise<void> {
+  if (windowEnd(seconds) - Date.now() < room) await sleepUntil(windowEnd(seconds) + 20);
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -91,29 +106,31 @@ function codeOf(answer: Answer): string | undefined {
 }
 
 /**
- * `retryAfter` is the seconds left, rounded up, of a window of `seconds` that began at `since`
- * or later (`since`: Date.now() before the window's first attempt was sent). Real time moves
- * while requests run, so it is checked within its bounds: no more than a whole window, and no
- * less than what is left of one begun at `since`, now (usually `seconds` itself, or one less).
+ * `retryAfter` is the seconds left, rounded up, of the current aligned window of `seconds`:
+ * read now, it ends at the window's end or within the second after it (the rounding). It says
+ * nothing of when the key's first attempt was.
  */
-function expectRetryAfter(retryAfter: number, seconds: number, since: number) {
-  const leastLeft = Math.max(1, Math.ceil((since + seconds * 1000 - Date.now()) / 1000));
-  expect(retryAfter).toBeGreaterThanOrEqual(leastLeft);
+function expectRetryAfter(retryAfter: number, seconds: number) {
+  expect(retryAfter).toBeGreaterThanOrEqual(1);
   expect(retryAfter).toBeLessThanOrEqual(seconds);
+  const endsAt = Date.now() + retryAfter * 1000;
+  const end = windowEnd(seconds, endsAt - 1000);
+  expect(endsAt - end).toBeGreaterThanOrEqual(-50);
+  expect(endsAt - end).toBeLessThan(1500);
 }
 
 /**
  * A refusal of the whole request: 429, Retry-After, RATE_LIMITED with the same retryAfter,
- * what is left of a window of `seconds` begun at `since` or later (see expectRetryAfter).
+ * what is left of the current window of `seconds` (see expectRetryAfter).
  */
-function expectRateLimited(answer: Answer, seconds: number, since: number) {
+function expectRateLimited(answer: Answer, seconds: number) {
   expect(answer.status, JSON.stringify(answer.body)).toBe(429);
   expect(answer.body.data).toBeUndefined();
   expect(answer.body.errors).toHaveLength(1);
   const { code, retryAfter } = answer.body.errors[0].extensions;
   expect(code).toBe("RATE_LIMITED");
   expect(Number.isInteger(retryAfter), String(retryAfter)).toBe(true);
-  expectRetryAfter(retryAfter, seconds, since);
+  expectRetryAfter(retryAfter, seconds);
   expect(answer.retryAfterHeader).toBe(String(retryAfter));
 }
 
@@ -132,8 +149,6 @@ const freshEmail = () => `abuse-${++serial}-${Date.now()}@example.com`;
 describe("logIn, per email (LOGIN_MAX_PER_EMAIL=3 in 60 s)", () => {
   let server: TestServer;
   let member: TestMember;
-  // The member's window began between `since` and `by` (the first attempt sent, answered).
-  const window = { since: 0, by: 0 };
 
   beforeAll(async () => {
     server = await serverWith({
@@ -142,23 +157,22 @@ describe("logIn, per email (LOGIN_MAX_PER_EMAIL=3 in 60 s)", () => {
       TRUST_PROXY: "1",
     });
     member = await signUp(server);
+    // The tests below share one window: it must not end among them.
+    await freshWindow(60, 20_000);
   });
 
   it("answers 3 wrong passwords as usual, then refuses even the right one", async () => {
-    window.since = Date.now();
     for (let i = 0; i < 3; i++) {
       const wrong = await logIn(server, member.email, "wrong password", "198.51.100.1");
       expect(codeOf(wrong)).toBe("UNAUTHENTICATED");
-      if (i === 0) window.by = Date.now();
     }
     const right = await logIn(server, member.email, member.password, "198.51.100.1");
-    // The window has just begun: about all of it is left (60 s, or 59 if the attempts were slow).
-    expectRateLimited(right, 60, window.since);
+    expectRateLimited(right, 60);
   });
 
   it("counts the email wherever the attempts come from, in any case", async () => {
     const elsewhere = await logIn(server, member.email.toUpperCase(), member.password, "192.0.2.9");
-    expectRateLimited(elsewhere, 60, window.since);
+    expectRateLimited(elsewhere, 60);
   });
 
   it("does not touch other emails from the same address", async () => {
@@ -168,15 +182,20 @@ describe("logIn, per email (LOGIN_MAX_PER_EMAIL=3 in 60 s)", () => {
     expect(res.body.data.logIn.member.id).toBe(other.id);
   });
 
-  it("says how long is left", async () => {
-    // Two seconds or more into the window, at most 58 s are left of it.
-    await sleepUntil(window.by + 2000);
-    const sentAt = Date.now();
-    const answer = await logIn(server, member.email, member.password, "198.51.100.1");
-    expectRateLimited(answer, 60, window.since);
-    const mostLeft = Math.ceil((window.by + 60_000 - sentAt) / 1000);
-    expect(mostLeft).toBeLessThanOrEqual(58);
-    expect(answer.body.errors[0].extensions.retryAfter).toBeLessThanOrEqual(mostLeft);
+  it("says how long is left: until the window's end, the same for every email", async () => {
+    // Another email, limited more than a second after the first: its wait ends at the same
+    // moment, so no wait dates anyone's attempts.
+    await sleepUntil(Date.now() + 1100);
+    const other = await signUp(server);
+    for (let i = 0; i < 3; i++) await logIn(server, other.email, "wrong password", "192.0.2.10");
+    const [a, b] = [
+      await logIn(server, member.email, member.password, "198.51.100.1"),
+      await logIn(server, other.email, other.password, "192.0.2.10"),
+    ];
+    expectRateLimited(a, 60);
+    expectRateLimited(b, 60);
+    const waits = [a, b].map((x) => x.body.errors[0].extensions.retryAfter as number);
+    expect(Math.abs(waits[0] - waits[1])).toBeLessThanOrEqual(1);
   });
 
   it("lets the member in once the window is over (the same limit in 2 s windows)", async () => {
@@ -187,20 +206,18 @@ describe("logIn, per email (LOGIN_MAX_PER_EMAIL=3 in 60 s)", () => {
     });
     for (let round = 1; ; round++) {
       const someone = await signUp(short);
-      const since = Date.now();
-      let by = 0;
+      await sleepUntil(windowEnd(2) + 20); // a window just begun
+      const end = windowEnd(2);
       for (let i = 0; i < 3; i++) {
         const wrong = await logIn(short, someone.email, "wrong password", "198.51.100.1");
         expect(codeOf(wrong)).toBe("UNAUTHENTICATED");
-        by ||= Date.now();
       }
       const refused = await logIn(short, someone.email, someone.password, "198.51.100.1");
-      // On a machine so busy that the window may have ended before the 4th attempt was
-      // counted, the round proves nothing: another one, with another member.
-      if (refused.status !== 429 && Date.now() - since >= 2000 && round < 5) continue;
-      expectRateLimited(refused, 2, since);
-      // The window began by `by`: it is over 2 s later (and a little, for timers).
-      await sleepUntil(by + 2050);
+      // On a machine so busy that the window ended before the 4th attempt was counted, the
+      // round proves nothing: another one, with another member.
+      if (refused.status !== 429 && Date.now() >= end && round < 5) continue;
+      expectRateLimited(refused, 2);
+      await sleepUntil(end + 50);
       const res = await logIn(short, someone.email, someone.password, "198.51.100.1");
       expect(res.body.errors).toBeUndefined();
       expect(res.body.data.logIn.member.id).toBe(someone.id);
@@ -209,8 +226,8 @@ describe("logIn, per email (LOGIN_MAX_PER_EMAIL=3 in 60 s)", () => {
   });
 
   it("counts logIn over WebSocket against the same limit", async () => {
-    const someone = await signUp(server); // an email with a fresh window
-    const since = Date.now();
+    const someone = await signUp(server); // an email not counted yet
+    await freshWindow(60);
     for (let i = 0; i < 3; i++) {
       expect(codeOf(await logIn(server, someone.email, "wrong password"))).toBe("UNAUTHENTICATED");
     }
@@ -224,7 +241,7 @@ describe("logIn, per email (LOGIN_MAX_PER_EMAIL=3 in 60 s)", () => {
     // The same error as over HTTP; the HTTP status and header stay on HTTP.
     const { extensions } = answer.payload[0];
     expect(extensions).toEqual({ code: "RATE_LIMITED", retryAfter: expect.any(Number) });
-    expectRetryAfter(extensions.retryAfter, 60, since);
+    expectRetryAfter(extensions.retryAfter, 60);
   });
 });
 
@@ -235,12 +252,12 @@ describe("logIn, per address (LOGIN_MAX_PER_IP=3 in 60 s)", () => {
       AUTH_RATE_WINDOW_SECONDS: "60",
       TRUST_PROXY: "1",
     });
-    const since = Date.now();
+    await freshWindow(60);
     for (let i = 0; i < 3; i++) {
       const res = await logIn(server, freshEmail(), "some password", "203.0.113.7");
       expect(codeOf(res)).toBe("UNAUTHENTICATED");
     }
-    expectRateLimited(await logIn(server, freshEmail(), "some password", "203.0.113.7"), 60, since);
+    expectRateLimited(await logIn(server, freshEmail(), "some password", "203.0.113.7"), 60);
     // Another client of the same proxy is not affected.
     const other = await logIn(server, freshEmail(), "some password", "203.0.113.8");
     expect(codeOf(other)).toBe("UNAUTHENTICATED");
@@ -252,11 +269,11 @@ describe("logIn, per address (LOGIN_MAX_PER_IP=3 in 60 s)", () => {
       AUTH_RATE_WINDOW_SECONDS: "60",
       TRUST_PROXY: "1",
     });
-    const since = Date.now();
+    await freshWindow(60);
     for (const host of ["2001:db8:1:2::a", "2001:db8:1:2:ffff::1", "2001:0db8:0001:0002::b"]) {
       expect(codeOf(await logIn(server, freshEmail(), "x", host))).toBe("UNAUTHENTICATED");
     }
-    expectRateLimited(await logIn(server, freshEmail(), "x", "2001:db8:1:2::c"), 60, since);
+    expectRateLimited(await logIn(server, freshEmail(), "x", "2001:db8:1:2::c"), 60);
     expect(codeOf(await logIn(server, freshEmail(), "x", "2001:db8:1:3::a"))).toBe(
       "UNAUTHENTICATED",
     );
@@ -264,13 +281,13 @@ describe("logIn, per address (LOGIN_MAX_PER_IP=3 in 60 s)", () => {
 
   it("ignores X-Forwarded-For unless TRUST_PROXY says a proxy sets it", async () => {
     const server = await serverWith({ LOGIN_MAX_PER_IP: "3", AUTH_RATE_WINDOW_SECONDS: "60" });
-    const since = Date.now();
+    await freshWindow(60);
     // A client cannot escape the limit by making up a new address for each attempt.
     for (let i = 0; i < 3; i++) {
       const res = await logIn(server, freshEmail(), "x", `198.18.0.${i + 1}`);
       expect(codeOf(res)).toBe("UNAUTHENTICATED");
     }
-    expectRateLimited(await logIn(server, freshEmail(), "x", "198.18.0.99"), 60, since);
+    expectRateLimited(await logIn(server, freshEmail(), "x", "198.18.0.99"), 60);
   });
 
   it("does not count an attempt refused for its address against the email", async () => {
@@ -281,23 +298,19 @@ describe("logIn, per address (LOGIN_MAX_PER_IP=3 in 60 s)", () => {
       TRUST_PROXY: "1",
     });
     const member = await signUp(server);
-    const since = Date.now();
+    await freshWindow(60);
     expect(codeOf(await logIn(server, member.email, "wrong", "203.0.113.30"))).toBe(
       "UNAUTHENTICATED",
     );
     // Refused for the address, 3 times: the email has still been tried once.
     for (let i = 0; i < 3; i++) {
-      expectRateLimited(await logIn(server, member.email, "wrong", "203.0.113.30"), 60, since);
+      expectRateLimited(await logIn(server, member.email, "wrong", "203.0.113.30"), 60);
     }
     const res = await logIn(server, member.email, member.password, "203.0.113.31");
     expect(res.body.errors).toBeUndefined();
     expect(res.body.data.logIn.member.id).toBe(member.id);
     // That was the email's 2nd attempt: a 3rd is refused, from anywhere.
-    expectRateLimited(
-      await logIn(server, member.email, member.password, "203.0.113.32"),
-      60,
-      since,
-    );
+    expectRateLimited(await logIn(server, member.email, member.password, "203.0.113.32"), 60);
   });
 });
 
@@ -314,13 +327,13 @@ describe("signUp (SIGNUP_MAX_PER_IP=3, SIGNUP_MAX_PER_EMAIL=2 in 60 s)", () => {
   });
 
   it("creates 3 members from one address and refuses the 4th without writing it", async () => {
-    const since = Date.now();
+    await freshWindow(60);
     for (let i = 0; i < 3; i++) {
       const res = await newSignUp(server, freshEmail(), "198.51.100.20");
       expect(res.body.errors).toBeUndefined();
     }
     const email = freshEmail();
-    expectRateLimited(await newSignUp(server, email, "198.51.100.20"), 60, since);
+    expectRateLimited(await newSignUp(server, email, "198.51.100.20"), 60);
     expect(await membersWithEmail(server, email)).toBe(0);
   });
 
@@ -332,18 +345,18 @@ describe("signUp (SIGNUP_MAX_PER_IP=3, SIGNUP_MAX_PER_EMAIL=2 in 60 s)", () => {
           `s${i}: signUp(input: { name: "Alias ${i}", email: "${email}", password: "correct horse battery" }) { token }`,
       )
       .join("\n");
-    const since = Date.now();
+    await freshWindow(60);
     const answer = await post(server, `mutation { ${fields} }`, {}, "198.51.100.21");
-    expectRateLimited(answer, 60, since);
+    expectRateLimited(answer, 60);
     for (const email of emails) expect(await membersWithEmail(server, email)).toBe(0);
   });
 
   it("counts tries of one email from many addresses: a CONFLICT, then RATE_LIMITED", async () => {
     const email = freshEmail();
-    const since = Date.now();
+    await freshWindow(60);
     expect((await newSignUp(server, email, "198.51.100.31")).body.errors).toBeUndefined();
     expect(codeOf(await newSignUp(server, email, "198.51.100.32"))).toBe("CONFLICT");
-    expectRateLimited(await newSignUp(server, email, "198.51.100.33"), 60, since);
+    expectRateLimited(await newSignUp(server, email, "198.51.100.33"), 60);
     expect(await membersWithEmail(server, email)).toBe(1);
   });
 });
@@ -360,12 +373,12 @@ describe("rate-limit counters across instances", () => {
       const member = await signUp(first);
       const second = await startTestServer({ env, sqlitePath: first.sqlitePath });
       servers.push(second);
-      const since = Date.now();
+      await freshWindow(60);
       for (let i = 0; i < 2; i++) {
         expect(codeOf(await logIn(first, member.email, "wrong"))).toBe("UNAUTHENTICATED");
       }
       const onSecond = await logIn(second, member.email, member.password);
-      if (REDIS_URL) expectRateLimited(onSecond, 60, since);
+      if (REDIS_URL) expectRateLimited(onSecond, 60);
       else expect(onSecond.body.data.logIn.member.id).toBe(member.id);
     },
   );

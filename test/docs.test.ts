@@ -12,6 +12,7 @@ import {
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { dirname, join, relative, resolve } from "node:path";
 import { describe, expect, it } from "vitest";
+import { ENVIRONMENT } from "../src/config";
 import { startTestServer } from "./helpers/server";
 
 const ROOT = resolve(__dirname, "..");
@@ -138,30 +139,30 @@ describe("the documentation stands on its own", () => {
 });
 
 describe("docs/configuration.md", () => {
-  // Every variable src/config.ts reads, in the shapes it has used: `env.NAME`,
-  // `int(env, "NAME", ...)`, or the keys of an object of validators (`NAME: int(...)`).
-  const source = read("src/config.ts");
-  const names = new Set<string>();
-  for (const re of [
-    /\benv\.([A-Z][A-Z0-9_]*)\b/g,
-    /\benv\[["']([A-Z][A-Z0-9_]*)["']\]/g,
-    /\(\s*env\s*,\s*["']([A-Z][A-Z0-9_]*)["']/g,
-    /^\s+([A-Z][A-Z0-9_]+)\s*:\s*[A-Za-z_$][\w$]*\(/gm,
-  ]) {
-    for (const m of source.matchAll(re)) names.add(m[1]);
-  }
+  // The variables the server reads are the keys of ENVIRONMENT, with their defaults.
+  const names = new Set(Object.keys(ENVIRONMENT));
   const doc = read("docs/configuration.md");
-  const documented = new Set(
-    [...doc.matchAll(/^\|\s*`([A-Z][A-Z0-9_]*)`\s*\|/gm)].map((m) => m[1]),
+  const rows = new Map(
+    [...doc.matchAll(/^\|\s*`([A-Z][A-Z0-9_]*)`\s*\|([^\n]*)$/gm)].map((m) => [m[1], m[2]]),
   );
 
   it("documents every variable src/config.ts reads", () => {
     expect(names.size).toBeGreaterThan(30);
-    expect([...names].filter((name) => !documented.has(name))).toEqual([]);
+    expect([...names].filter((name) => !rows.has(name))).toEqual([]);
   });
 
   it("documents no variable in its tables that src/config.ts does not read", () => {
-    expect([...documented].filter((name) => !names.has(name))).toEqual([]);
+    expect([...rows.keys()].filter((name) => !names.has(name))).toEqual([]);
+  });
+
+  it("gives each variable's default as src/config.ts has it", () => {
+    const wrong = Object.entries(ENVIRONMENT).filter(([name, spec]) => {
+      const fallback = (spec as { default?: unknown }).default;
+      if (fallback === undefined || name === "NODE_ENV") return false;
+      const cell = rows.get(name)?.split("|")[0] ?? "";
+      return !cell.includes(`\`${String(fallback)}\``);
+    });
+    expect(wrong.map(([name]) => name)).toEqual([]);
   });
 });
 

@@ -39,8 +39,10 @@ const MAY_IMPORT: Record<string, string[]> = {
   app: ["common", "config", "db", "deps", "entities", "services"],
   health: ["app"],
   explorer: ["config"],
+  // The transports know the request's context and who holds a token (auth); no other feature.
   transport: [
     "app",
+    "auth",
     "common",
     "config",
     "context",
@@ -48,7 +50,6 @@ const MAY_IMPORT: Record<string, string[]> = {
     "explorer",
     "observability",
     "security",
-    ...FEATURES,
   ],
   main: ["common", "config", "observability", "server"],
 };

@@ -13,18 +13,22 @@ import { entities } from "../src/entities";
 import { migrationsFor } from "../src/db/migrations";
 import { testDatabase } from "./helpers/server";
 
-/** A fresh SQLite file, or the test database when the suite runs on PostgreSQL. */
-function target() {
+/**
+ * A fresh SQLite file, or a fresh PostgreSQL database when the suite runs on PostgreSQL: the
+ * migrations must start from nothing, whatever an earlier run left in a shared database.
+ */
+async function target() {
+  const sqlitePath = join(mkdtempSync(join(tmpdir(), "migrations-")), "m.sqlite");
   return {
     entities,
-    sqlitePath: join(mkdtempSync(join(tmpdir(), "migrations-")), "m.sqlite"),
-    databaseUrl: process.env.DATABASE_URL ?? null,
+    sqlitePath,
+    databaseUrl: process.env.DATABASE_URL ? await testDatabase(`migrations-${randomUUID()}`) : null,
   };
 }
 
 describe("migrations", () => {
   it("create exactly the schema the entities declare", async () => {
-    const ds = await openDatabase(target());
+    const ds = await openDatabase(await target());
     try {
       const pending = await ds.driver.createSchemaBuilder().log();
       expect(pending.upQueries.map((q) => q.query)).toEqual([]);
@@ -34,7 +38,7 @@ describe("migrations", () => {
   });
 
   it("run once: a second start finds nothing to do", async () => {
-    const t = target();
+    const t = await target();
     await (await openDatabase(t)).destroy();
     const ds = await openDatabase(t);
     try {
@@ -47,9 +51,7 @@ describe("migrations", () => {
 
 describe("migration FoldedKeys", () => {
   it("fills the folded relation keys of members who existed before it", async () => {
-    // A database of its own: the migrations must start from nothing.
-    const t = target();
-    if (t.databaseUrl) t.databaseUrl = await testDatabase(`folded-keys-${randomUUID()}`);
+    const t = await target();
     const engine = t.databaseUrl ? "postgres" : "sqlite";
     const before = migrationsFor(engine).findIndex((m) => m.name.startsWith("FoldedKeys"));
     expect(before).toBeGreaterThan(0);

@@ -39,15 +39,27 @@ async function allow(limit: Limit, key: string, n = 1): Promise<void> {
   }
 }
 
+/** The end of the aligned window of `windowMs` that holds `time`. */
+function windowEnd(windowMs: number, time = Date.now()): number {
+  return (Math.floor(time / windowMs) + 1) * windowMs;
+}
+
+/** Waits for a window with at least `room` ms left: the attempts counted fall in one window. */
+async function freshWindow(windowMs: number, room = windowMs / 2): Promise<void> {
+  if (windowEnd(windowMs) - Date.now() < room) await sleepUntil(windowEnd(windowMs) + 20);
+}
+
 /**
- * A refusal whose wait is what is left of a window of `windowMs` that began no earlier than
- * `since` (Date.now() before its first attempt): real time moves while attempts are counted.
+ * A refusal whose wait ends where the current aligned window of `windowMs` ends: the same
+ * moment for every key, whenever its first attempt was.
  */
-async function expectRefused(limit: Limit, key: string, windowMs: number, since: number) {
+async function expectRefused(limit: Limit, key: string, windowMs: number) {
   const hit = await limit.hit(key);
   expect(hit.allowed).toBe(false);
-  expect(hit.retryAfterMs).toBeGreaterThanOrEqual(since + windowMs - Date.now());
   expect(hit.retryAfterMs).toBeLessThanOrEqual(windowMs);
+  // How far the wait's end is from the nearest window boundary (the clock moved a little).
+  const off = (Date.now() + hit.retryAfterMs) % windowMs;
+  expect(Math.min(off, windowMs - off)).toBeLessThan(50);
 }
 
 /** A redis:// address nothing listens on: every connection attempt is refused. */
@@ -80,27 +92,31 @@ for (const { name, make } of backends) {
     it("allows `points` attempts per key in a window, then refuses with what is left of it", async () => {
       const limiter = await started();
       const limit = limiter.limit("logIn:email", 3, 60_000);
-      const since = Date.now();
+      await freshWindow(60_000, 5000);
       await allow(limit, "a", 3);
-      await expectRefused(limit, "a", 60_000, since);
+      await expectRefused(limit, "a", 60_000);
       // Refused attempts count too: still refused.
-      await expectRefused(limit, "a", 60_000, since);
+      await expectRefused(limit, "a", 60_000);
       // Other keys, and the same key under another limit, count apart.
       await allow(limit, "b", 3);
       await allow(limiter.limit("signUp:email", 3, 60_000), "a");
     });
 
-    it("starts a key's window at its first attempt and forgets the count when it ends", async () => {
+    it("ends every key's window at the same aligned moment, and forgets the counts then", async () => {
       const limiter = await started();
-      // 2 s: time enough to count two attempts in it even on a busy machine.
+      // 2 s: time enough to count a few attempts in one even on a busy machine.
       const limit = limiter.limit("logIn:ip", 1, 2000);
-      const since = Date.now();
-      await allow(limit, "k");
-      const startedBy = Date.now();
-      await expectRefused(limit, "k", 2000, since);
-      // The window began by `startedBy`: it is over 2 s later (and a little, for timers).
-      await sleepUntil(startedBy + 2050);
-      await allow(limit, "k");
+      await sleepUntil(windowEnd(2000) + 20); // a window just begun
+      const end = windowEnd(2000);
+      await allow(limit, "early");
+      await sleepUntil(Date.now() + 300);
+      await allow(limit, "late");
+      // The wait of a key first tried 300 ms later ends at the same moment: no wait dates it.
+      await expectRefused(limit, "early", 2000);
+      await expectRefused(limit, "late", 2000);
+      await sleepUntil(end + 50);
+      await allow(limit, "early");
+      await allow(limit, "late");
     });
 
     it("counts only whole-second windows (the library counts in seconds)", async () => {
@@ -152,10 +168,10 @@ describe("counters in Redis while Redis cannot be reached", () => {
       track(new RedisRateLimiter(url, "unreachable")),
     ];
     await Promise.all([first.ready(200), second.ready(200)]);
-    const since = Date.now();
+    await freshWindow(60_000, 5000);
     const limit = first.limit("logIn:email", 2, 60_000);
     await allow(limit, "k", 2);
-    await expectRefused(limit, "k", 60_000, since);
+    await expectRefused(limit, "k", 60_000);
     // Each instance counts alone meanwhile.
     await allow(second.limit("logIn:email", 2, 60_000), "k", 2);
   });
@@ -181,9 +197,9 @@ describe.runIf(REDIS_URL)("counters in Redis", () => {
       track(new RedisRateLimiter(REDIS_URL!, freshNamespace())),
     ];
     await Promise.all([first.ready(), second.ready(), other.ready()]);
-    const since = Date.now();
+    await freshWindow(60_000, 5000);
     await allow(first.limit("logIn:email", 2, 60_000), "k", 2);
-    await expectRefused(second.limit("logIn:email", 2, 60_000), "k", 60_000, since);
+    await expectRefused(second.limit("logIn:email", 2, 60_000), "k", 60_000);
     await allow(other.limit("logIn:email", 2, 60_000), "k");
   });
 
@@ -195,7 +211,7 @@ describe.runIf(REDIS_URL)("counters in Redis", () => {
       const connection = connectionOf(limiter);
       expect(connection.status).toBe("ready");
       const limit = limiter.limit("logIn:email", 2, 60_000);
-      const since = Date.now();
+      await freshWindow(60_000, 5000);
       await allow(limit, "k"); // 1 in Redis
 
       const lost = once(connection, "close");
@@ -203,14 +219,14 @@ describe.runIf(REDIS_URL)("counters in Redis", () => {
       await lost;
       // The outage: counted in this process from 0, to the same limit, without an error.
       await allow(limit, "k", 2);
-      await expectRefused(limit, "k", 60_000, since);
+      await expectRefused(limit, "k", 60_000);
 
       await proxy.restore();
       await limiter.ready(10_000);
       expect(connection.status).toBe("ready");
       // Redis again, where the count is still 1: the outage's counts are not carried over.
       await allow(limit, "k");
-      await expectRefused(limit, "k", 60_000, since);
+      await expectRefused(limit, "k", 60_000);
     } finally {
       await proxy.stop();
     }

@@ -1,10 +1,10 @@
 /**
- * Reads see committed rows only. On SQLite the write queue keeps its transaction open on
+ * Reads see committed rows only. On SQLite the writer keeps its transaction open on
  * the writing connection across awaits; reads run on a second connection (`openReads`), so a
  * query answered meanwhile shows neither a transaction half applied nor one that will be
  * rolled back. On PostgreSQL each transaction has its own pooled connection already.
  *
- * Each test holds a real transaction open on the server's write queue, part way through its
+ * Each test holds a real transaction open on the server's writer, part way through its
  * writes, and asks over HTTP what a client would.
  */
 import { randomUUID } from "node:crypto";

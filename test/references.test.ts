@@ -25,8 +25,8 @@ const all = FOLDERS.flatMap((f) => files(join(ROOT, f))).filter((f) => f !== __f
 
 /** Paths from the repository's root as text names them: `docs/x.md`, `src/a/b.ts`. */
 const PATH = /\b(?:docs|src|test|scripts|web)\/[\w./-]*\w\.(?:md|ts|mts|tsx|graphql|json|png)\b/g;
-/** Documents that belong to no repository here. */
-const FOREIGN = /\b(?:CONTRACT|DESIGN|STACK|DEVELOPERS)\.md\b|\.\.\/shared\b/;
+/** Documents that belong to no repository here, and the history of how the code came to be. */
+const FOREIGN = /\b(?:CONTRACT|DESIGN|STACK|DEVELOPERS)\.md\b|\.\.\/shared\b|\b[Ii]ssue \d+\b/;
 
 describe("references", () => {
   it("every repository path named in a source file exists", () => {
@@ -39,7 +39,7 @@ describe("references", () => {
     expect(missing).toEqual([]);
   });
 
-  it("no source file cites a document outside the repository", () => {
+  it("no source file cites a document outside the repository, or an issue number", () => {
     const foreign = all.filter((f) => FOREIGN.test(readFileSync(f, "utf8")));
     expect(foreign.map((f) => relative(ROOT, f))).toEqual([]);
   });

@@ -3,7 +3,7 @@ import { LRUCache } from "lru-cache";
 import { ErrorCode } from "../common/errors";
 import type { Deps } from "../deps";
 import { Member } from "../members/member.entity";
-import { bearerToken, verifyTokenClaims } from "./token";
+import { bearerToken, verifyTokenClaims, type TokenClaims } from "./token";
 
 /** Who a valid token names, and when the token expires (epoch ms; null if it never does). */
 export interface TokenHolder {
@@ -19,12 +19,15 @@ export class Authenticator {
   // Members are never deleted, so a member once found stays found: remember them and save a
   // query on every request (bounded, in case of a flood of valid tokens).
   private readonly known = new LRUCache<string, true>({ max: 100_000 });
+  // Verified tokens, so a client's repeated requests skip the HMAC check and JSON parsing.
+  // Bounded; an entry lives until the token's own expiry.
+  private readonly verified = new LRUCache<string, TokenClaims>({ max: 10_000 });
 
   constructor(private readonly deps: Pick<Deps, "reads" | "config">) {}
 
   /** The member a token names, if the token is valid and the member still exists. */
   async holderOf(token: string): Promise<TokenHolder | null> {
-    const claims = verifyTokenClaims(token, this.deps.config.jwtSecret);
+    const claims = this.claimsOf(token);
     if (!claims) return null;
     const id = claims.memberId;
     if (!this.known.get(id)) {
@@ -32,6 +35,16 @@ export class Authenticator {
       this.known.set(id, true);
     }
     return { id, expiresAt: claims.expiresAt };
+  }
+
+  /** A valid token's claims, from the cache while the token lives. */
+  private claimsOf(token: string): TokenClaims | null {
+    const hit = this.verified.get(token);
+    if (hit) return hit;
+    const claims = verifyTokenClaims(token, this.deps.config.jwtSecret);
+    const ttl = claims?.expiresAt ? claims.expiresAt - Date.now() : 0;
+    if (claims && ttl > 0) this.verified.set(token, claims, { ttl });
+    return claims;
   }
 
   /** The member of an `Authorization` value (`Bearer <token>`), or null. */

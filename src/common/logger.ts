@@ -6,11 +6,6 @@ export type { Logger } from "pino";
 export const LOG_LEVELS = ["fatal", "error", "warn", "info", "debug", "trace", "silent"] as const;
 export type LogLevel = (typeof LOG_LEVELS)[number];
 
-/** Whether `value` is one of LOG_LEVELS. */
-export function isLogLevel(value: string): value is LogLevel {
-  return (LOG_LEVELS as readonly string[]).includes(value);
-}
-
 /**
  * Paths pino replaces with "[Redacted]" wherever they appear. The server never logs headers,
  * variables or connection params in the first place; this is the net under that rule, for an

@@ -66,13 +66,13 @@ export interface Broker {
 }
 
 /**
- * `pubSub` with its `publish` telling `listeners` first. Events that arrive from other
+ * `pubsub` with its `publish` telling `listeners` first. Events that arrive from other
  * instances through Redis are not publishes of this process and are not told.
  */
-function announcing(pubSub: AppPubSub, listeners: Set<(topic: keyof Topics) => void>): AppPubSub {
-  const publish = pubSub.publish.bind(pubSub) as (topic: keyof Topics, ...args: unknown[]) => void;
+function announcing(pubsub: AppPubSub, listeners: Set<(topic: keyof Topics) => void>): AppPubSub {
+  const publish = pubsub.publish.bind(pubsub) as (topic: keyof Topics, ...args: unknown[]) => void;
   return {
-    ...pubSub,
+    ...pubsub,
     publish: ((topic: keyof Topics, ...args: unknown[]) => {
       for (const listener of listeners) listener(topic);
       publish(topic, ...args);
@@ -120,13 +120,13 @@ export function createBroker(redisUrl: string | null, logger: Logger): Broker {
     publishClient: failSoft(publishClient, logger),
     subscribeClient: failSoft(subscribeClient, logger, onSubscribe),
   });
-  const pubSub: AppPubSub = {
+  const redisPubsub: AppPubSub = {
     ...createPubSub<Topics>({ eventTarget }),
     // The channel is the pubsub's topic id, `${topic}:${memberId}` (@graphql-yoga/subscription).
     listening: (topic, memberId) => subscribing.get(`${topic}:${memberId}`) ?? Promise.resolve(),
   };
   return {
-    pubsub: announcing(pubSub, listeners),
+    pubsub: announcing(redisPubsub, listeners),
     onPublish,
     health: async () => {
       try {
@@ -147,9 +147,9 @@ export type Signal = {
 }[keyof Topics];
 
 /** Publishes the signals a committed transaction recorded. */
-export function publishAll(pubSub: AppPubSub, signals: Signal[]): void {
+export function publishAll(pubsub: AppPubSub, signals: Signal[]): void {
   for (const e of signals) {
-    (pubSub.publish as (t: string, id: string, p: unknown) => void)(e.topic, e.memberId, e.payload);
+    (pubsub.publish as (t: string, id: string, p: unknown) => void)(e.topic, e.memberId, e.payload);
   }
 }
 

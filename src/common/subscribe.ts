@@ -12,11 +12,11 @@ export interface EagerSubscription<T> extends AsyncIterableIterator<T> {
  * operation is set up; an event published in between would be lost.
  */
 export function eagerSubscribe<K extends keyof Topics>(
-  pubSub: AppPubSub,
+  pubsub: AppPubSub,
   topic: K,
   memberId: string,
 ): EagerSubscription<Topics[K][1]> {
-  const iterable = (pubSub.subscribe as (t: string, id: string) => AsyncIterable<Topics[K][1]>)(
+  const iterable = (pubsub.subscribe as (t: string, id: string) => AsyncIterable<Topics[K][1]>)(
     topic,
     memberId,
   );
@@ -25,7 +25,7 @@ export function eagerSubscribe<K extends keyof Topics>(
   // Redis, sends the SUBSCRIBE) before it returns; `listening` then sees that SUBSCRIBE.
   let first: Promise<IteratorResult<Topics[K][1]>> | null = it.next();
   return {
-    ready: pubSub.listening(topic, memberId),
+    ready: pubsub.listening(topic, memberId),
     next() {
       if (first) {
         const f = first;

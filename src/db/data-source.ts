@@ -155,7 +155,7 @@ export async function openDatabase(
  * `openDatabase` returned.
  *
  * SQLite: a second connection to the same file that may only read. TypeORM drives
- * better-sqlite3 through one connection, and the write queue keeps a transaction open on it
+ * better-sqlite3 through one connection, and the writer keeps a transaction open on it
  * across awaits (a group of them, up to MAX_GROUP), so a read run on that connection in
  * between saw rows not committed yet: a transaction half applied, or one about to be rolled
  * back, or lost in a crash before its COMMIT. Under WAL this connection sees the last commit

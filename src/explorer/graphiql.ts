@@ -1,6 +1,5 @@
-import { existsSync } from "node:fs";
-import { join } from "node:path";
-import express, { type RequestHandler } from "express";
+import type { RequestHandler } from "express";
+import { serveBundle } from "./bundle";
 
 // Everything the page uses comes from this server: the policy admits nothing from elsewhere.
 const CONTENT_SECURITY_POLICY = [
@@ -33,25 +32,5 @@ const CONTENT_SECURITY_POLICY = [
  * year, index.html never. Without a build it answers 404 with how to make one.
  */
 export function serveGraphiql(dir: string): RequestHandler {
-  const assets = join(dir, "assets");
-  const files = express.static(dir, {
-    index: "index.html",
-    setHeaders(res, path) {
-      res.setHeader("X-Content-Type-Options", "nosniff");
-      res.setHeader("Referrer-Policy", "no-referrer");
-      res.setHeader("Content-Security-Policy", CONTENT_SECURITY_POLICY);
-      const hashed = path.startsWith(assets);
-      res.setHeader("Cache-Control", hashed ? "public, max-age=31536000, immutable" : "no-cache");
-    },
-  });
-  return (req, res, next) => {
-    if (!existsSync(join(dir, "index.html"))) {
-      res
-        .status(404)
-        .type("text/plain")
-        .send(`GraphiQL is not built: run \`npm run build\` (it writes ${dir}).\n`);
-      return;
-    }
-    files(req, res, next);
-  };
+  return serveBundle(dir, CONTENT_SECURITY_POLICY, "GraphiQL");
 }

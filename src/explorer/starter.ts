@@ -13,8 +13,8 @@ export const STARTER_DOCUMENT = `# Invitations API: the main operations. Run Sig
 # (the word Bearer, a space, then the token). Leave it empty for SignUp and LogIn: a
 # header with a bad or expired token is refused with UNAUTHENTICATED, on any operation.
 # Subscriptions (graphql-ws, same URL) read the same header: both explorers send the
-# headers of the tab as the connectionParams of the WebSocket. Without a valid token it
-# closes (4403).
+# authorization header of the tab in the connectionParams of the WebSocket. Without a
+# valid token it closes (4403).
 #
 # Two members: sign up twice (change the email in Variables), each in its own tab with
 # its own token. Ids in Variables (PASTE-...) come from earlier answers.

@@ -10,12 +10,12 @@ import { eagerSubscribe } from "../common/subscribe";
 import { query, toInt } from "../db/sql";
 import { NotificationRecord, type NotificationKind } from "./notification.entity";
 
-/** Stores, lists and streams notifications; the stored rows are the truth, events only signal. */
+/** Stores, lists and streams notifications; the stored rows are the truth, signals only wake. */
 export class NotificationService {
   constructor(private readonly deps: Deps) {}
 
   /**
-   * Stores a notification inside the caller's transaction and returns the event to publish
+   * Stores a notification inside the caller's transaction and returns the signal to publish
    * after commit. `seq` is the recipient's next number; writes are serialized, and the unique
    * index on (recipientId, seq) refuses a duplicate should two writers ever race.
    */

@@ -185,30 +185,42 @@ function costEstimator(limits: QueryLimits): ComplexityEstimator {
 }
 
 /**
- * Checks the estimated cost of the operation the request runs, with its variables. Returns the
- * refusal, or null when within the limit. Variables that do not fit the operation are left to
- * execution, which refuses them with its own error.
+ * The cost limit of one server: checks the estimated cost of the operation a request runs,
+ * with its variables. Variables that do not fit the operation are left to execution, which
+ * refuses them with its own error.
  */
-export function costError(
-  schema: GraphQLSchema,
-  document: DocumentNode,
-  variables: Record<string, unknown> | null | undefined,
-  operationName: string | null | undefined,
-  limits: QueryLimits,
-): GraphQLError | null {
+export class CostLimit {
   // The estimate depends only on the document, the operation and the variables, and it walks
   // the whole document with type information (a visible share of a small request's CPU in a
   // profile). The document cache hands the same DocumentNode for the same text, so repeats
-  // are answered from a small per-document memo.
-  const key = memoKey(operationName, variables);
-  if (key === null) return estimateCost(schema, document, variables, operationName, limits);
-  let memo = costMemo.get(document);
-  if (!memo) costMemo.set(document, (memo = new LRUCache({ max: COST_MEMO_PER_DOCUMENT })));
-  const known = memo.get(key);
-  if (known !== undefined) return known.error;
-  const error = estimateCost(schema, document, variables, operationName, limits);
-  memo.set(key, { error });
-  return error;
+  // are answered from a small per-document memo (documents weakly held).
+  private readonly memo = new WeakMap<
+    DocumentNode,
+    LRUCache<string, { error: GraphQLError | null }>
+  >();
+
+  constructor(
+    private readonly schema: GraphQLSchema,
+    private readonly limits: QueryLimits,
+  ) {}
+
+  /** The refusal, or null when the operation is within the limit. */
+  check(
+    document: DocumentNode,
+    variables: Record<string, unknown> | null | undefined,
+    operationName: string | null | undefined,
+  ): GraphQLError | null {
+    const { schema, limits } = this;
+    const key = memoKey(operationName, variables);
+    if (key === null) return estimateCost(schema, document, variables, operationName, limits);
+    let memo = this.memo.get(document);
+    if (!memo) this.memo.set(document, (memo = new LRUCache({ max: COST_MEMO_PER_DOCUMENT })));
+    const known = memo.get(key);
+    if (known !== undefined) return known.error;
+    const error = estimateCost(schema, document, variables, operationName, limits);
+    memo.set(key, { error });
+    return error;
+  }
 }
 
 /**
@@ -234,8 +246,6 @@ function memoKey(
   return json.length > 1024 ? null : `${operationName ?? ""}\u0000${json}`;
 }
 
-/** Cost results per document (weakly held) and per operation + variables, least used dropped. */
-const costMemo = new WeakMap<DocumentNode, LRUCache<string, { error: GraphQLError | null }>>();
 const COST_MEMO_PER_DOCUMENT = 64;
 
 function estimateCost(

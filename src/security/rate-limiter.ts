@@ -21,9 +21,9 @@ export interface Limit {
 }
 
 /**
- * Fixed-window counters, kept by rate-limiter-flexible. A key's window starts with its first
- * attempt and lasts the limit's window; attempts past the limit are refused (and still counted)
- * until it ends. Windows run in real time (Date.now, Redis expiry), not on the app's Clock:
+ * Fixed-window counters, kept by rate-limiter-flexible. Windows are aligned on multiples of the
+ * limit's window (see `limitOf`); attempts past the limit are refused (and still counted) until
+ * the window ends. Windows run in real time (Date.now, Redis expiry), not on the app's Clock:
  * the library has no clock to pass. A fixed window lets up to twice the limit through around a
  * window's edge: simple, and enough to make guessing passwords or mass sign-ups slow.
  */
@@ -47,17 +47,25 @@ function windowSeconds(windowMs: number): number {
   return windowMs / 1000;
 }
 
-/** `limiter` as a Limit: the library rejects an attempt over the limit with the key's state. */
-function limitOf(limiter: RateLimiterAbstract): Limit {
+/**
+ * `limiter` as a Limit, in windows aligned on multiples of `windowMs` of the clock: the
+ * window's number is part of the key. The library's own windows start at a key's first
+ * attempt, so the wait it reports would tell when that first attempt was: a member's email,
+ * limited, would date the last time anyone tried to log in as them. An aligned window ends at
+ * the same moment for every key, whoever tried when.
+ */
+function limitOf(limiter: RateLimiterAbstract, windowMs: number): Limit {
   return {
     async hit(key) {
+      const now = Date.now();
+      const index = Math.floor(now / windowMs);
       try {
-        await limiter.consume(key);
+        await limiter.consume(`${key}:${index}`);
         return { allowed: true, retryAfterMs: 0 };
       } catch (refusal) {
         // Anything but a RateLimiterRes is a failure of the counters, not a refusal: let it show.
         if (!(refusal instanceof RateLimiterRes)) throw refusal;
-        return { allowed: false, retryAfterMs: Math.max(0, refusal.msBeforeNext) };
+        return { allowed: false, retryAfterMs: (index + 1) * windowMs - now };
       }
     },
   };
@@ -128,7 +136,7 @@ export class MemoryRateLimiter implements RateLimiter {
   }
 
   limit(name: string, points: number, windowMs: number): Limit {
-    return limitOf(this.counters.limiter(name, points, windowMs));
+    return limitOf(this.counters.limiter(name, points, windowMs), windowMs);
   }
 
   async ready(): Promise<void> {}
@@ -173,6 +181,7 @@ export class RedisRateLimiter implements RateLimiter {
         duration: windowSeconds(windowMs),
         insuranceLimiter: this.fallback.limiter(name, points, windowMs),
       }),
+      windowMs,
     );
   }
 

@@ -2,14 +2,7 @@ import { isUtf8 } from "node:buffer";
 import type { IncomingMessage, ServerResponse } from "node:http";
 import { HeaderMap, type ApolloServer, type BaseContext } from "@apollo/server";
 import bytes from "bytes";
-import {
-  BODY_NOT_JSON,
-  BODY_NOT_UTF8,
-  badRequestBody,
-  INTERNAL_ERROR_BODY,
-  requestHasUnstorable,
-  unstorableError,
-} from "./request-body";
+import { BODY_NOT_JSON, BODY_NOT_UTF8, badRequestBody, INTERNAL_ERROR_BODY } from "./request-body";
 
 /**
  * The fast path for the common GraphQL request: `POST /graphql` from a server or a tool (no
@@ -47,10 +40,10 @@ export interface FastPath {
 export function graphqlFastPath<C extends BaseContext>(opts: FastPathOptions<C>): FastPath {
   // The same reading of the limit as body-parser's, which uses `bytes` too.
   const limit = bytes.parse(opts.bodyLimit);
-  const path: FastPath = { handle, served: 0 };
+  let served = 0;
   function handle(req: IncomingMessage, res: ServerResponse): boolean {
     if (limit === null || !qualifies(req, limit)) return false;
-    (path as { served: number }).served++;
+    served++;
     opts.track(req, res, "/graphql");
     // What the CORS middleware adds to a request without Origin.
     res.setHeader("Vary", "Origin");
@@ -64,7 +57,12 @@ export function graphqlFastPath<C extends BaseContext>(opts: FastPathOptions<C>)
     );
     return true;
   }
-  return path;
+  return {
+    handle,
+    get served() {
+      return served;
+    },
+  };
 }
 
 /** Whether Express would do nothing for this request that the fast path does not do too. */
@@ -116,9 +114,6 @@ async function answer<C extends BaseContext>(
       body = JSON.parse(text);
     } catch {
       return send(res, 400, badRequestBody(BODY_NOT_JSON));
-    }
-    if (requestHasUnstorable(body)) {
-      return send(res, 400, { errors: [unstorableError().toJSON()] });
     }
     const headers = new HeaderMap();
     for (const [key, value] of Object.entries(req.headers)) {

@@ -17,14 +17,7 @@ import type { Observability } from "../observability";
 import { graphqlFastPath } from "./fast-path";
 import type { OriginPolicy } from "./origins";
 import type { OperationPipeline } from "./pipeline";
-import {
-  badRequestBody,
-  BODY_NOT_JSON,
-  INTERNAL_ERROR_BODY,
-  requestHasUnstorable,
-  unstorableError,
-  verifyUtf8,
-} from "./request-body";
+import { badRequestBody, BODY_NOT_JSON, INTERNAL_ERROR_BODY, verifyUtf8 } from "./request-body";
 import { ResponseCache } from "./response-cache";
 
 export interface HttpTransportOptions {
@@ -98,11 +91,6 @@ export async function attachHttp(opts: HttpTransportOptions): Promise<ApolloServ
     "/graphql",
     opts.origins.http(),
     express.json({ limit: config.bodyLimit, verify: verifyUtf8 }),
-    (req, res, next) => {
-      if (requestHasUnstorable(req.body)) {
-        res.status(400).json({ errors: [unstorableError().toJSON()] });
-      } else next();
-    },
     expressMiddleware(apollo, { context: ({ req }) => contextOf(req) }),
   );
   web.use("/graphql", bodyErrors(config.bodyLimit, observability.logger));

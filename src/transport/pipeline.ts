@@ -2,6 +2,7 @@ import { createHash } from "node:crypto";
 import type { ApolloServerPlugin, GraphQLRequestListener } from "@apollo/server";
 import { ApolloServerErrorCode } from "@apollo/server/errors";
 import {
+  getOperationAST,
   GraphQLError,
   Kind,
   NoSchemaIntrospectionCustomRule,
@@ -16,16 +17,19 @@ import {
   type ValidationRule,
 } from "graphql";
 import { LRUCache } from "lru-cache";
+import Negotiator from "negotiator";
 import type { AuthRateLimits } from "../auth/auth-limits";
 import { authAttempts } from "../auth/auth-limits";
 import { ErrorCode } from "../common/errors";
 import type { Config } from "../config";
 import type { Context } from "../context";
-import { costError, limitRules, parseOptions } from "../security/query-limits";
+import { CostLimit, limitRules, parseOptions } from "../security/query-limits";
 import { requestHasUnstorable, subscriptionOverHttpError, unstorableError } from "./request-body";
 
 /** An operation as a transport received it, parsed and validated. */
 export interface ReceivedOperation {
+  /** The request as sent: its text and variables, checked for strings no database can store. */
+  request: { query?: string; variables?: Record<string, unknown> | null };
   document: DocumentNode;
   operation: OperationDefinitionNode | null | undefined;
   variables: Record<string, unknown> | null | undefined;
@@ -38,8 +42,12 @@ export interface ReceivedOperation {
 /** A document that parsed and passed every rule, or why it did not. */
 export type Prepared = { document: DocumentNode } | { errors: GraphQLError[] };
 
-/** Texts of parsed documents the cache keeps at most, in characters. */
-const DOCUMENT_CACHE_CHARS = 4_000_000;
+/**
+ * Texts of parsed documents the cache keeps at most, in characters. A parsed document takes
+ * about fifty bytes of heap per character of its text, so this is some fifty megabytes: a
+ * client that sends many distinct valid documents cannot make the cache grow past that.
+ */
+const DOCUMENT_CACHE_CHARS = 1_000_000;
 
 /**
  * The one operation pipeline: every rule an operation must pass, written once and run by every
@@ -47,21 +55,23 @@ const DOCUMENT_CACHE_CHARS = 4_000_000;
  * error formatter they all answer with.
  *
  * - The parse-time limit (tokens) and the validation rules (graphql-js's, depth, aliases, no
- *   introspection when it is off): `apolloOptions` hands them to Apollo for HTTP, and
- *   `prepare` applies the same ones to WebSocket operations.
+ *   introspection when it is off, graphql-js's own rule for it): `apolloOptions` hands them to
+ *   Apollo for HTTP, and `prepare` applies the same ones to WebSocket operations.
  * - `documentStore`: one cache of parsed, valid documents for both. Apollo keys its store by
  *   `<schema hash>:<sha-256 of the text>`; `prepare` keys by the same sha-256, so a document
  *   parsed for HTTP serves the WebSocket too, and thousands of sockets subscribing with one
  *   text share one document.
- * - `checkOperation`: what needs the parsed operation and its variables (a subscription sent
- *   over HTTP, the estimated cost, the logIn / signUp limits). Apollo runs it through
- *   `apolloPlugin` once the operation is resolved; WebSocket operations through `run`.
+ * - `checkOperation`: what needs the parsed operation and its variables (strings no database
+ *   can store, a subscription sent over HTTP, the estimated cost, the logIn / signUp limits).
+ *   Apollo runs it through its plugin once the operation is resolved; WebSocket operations
+ *   through `run`.
  * - `formatError`: the codes and the masking of internal errors, for both.
  */
 export class OperationPipeline {
   private readonly parseOptions: ParseOptions;
-  /** Our rules besides graphql-js's own and the introspection rule. */
-  private readonly limitRules: ValidationRule[];
+  /** Our rules besides graphql-js's own: the limits, and no introspection when it is off. */
+  private readonly ownRules: ValidationRule[];
+  private readonly cost: CostLimit;
   /** Every rule a document must pass. */
   private readonly rules: ValidationRule[];
   private readonly documents = new LRUCache<string, DocumentNode>({
@@ -75,18 +85,19 @@ export class OperationPipeline {
     private readonly authLimits: AuthRateLimits,
   ) {
     this.parseOptions = parseOptions(config);
-    this.limitRules = limitRules(config);
-    this.rules = [
-      ...specifiedRules,
-      ...this.limitRules,
+    this.ownRules = [
+      ...limitRules(config),
       ...(config.introspection ? [] : [NoSchemaIntrospectionCustomRule]),
     ];
+    this.rules = [...specifiedRules, ...this.ownRules];
+    this.cost = new CostLimit(schema, config);
   }
 
   /**
    * What Apollo is configured with: the same parse options and rules (Apollo adds graphql-js's
-   * rules itself, and the introspection rule when `introspection` is off), the shared document
-   * cache, the error formatter and the plugin that runs `checkOperation`.
+   * own; its introspection option stays on, so that the one introspection rule is ours, with
+   * the same answer on both transports), the shared document cache, the error formatter and
+   * the plugin that runs `checkOperation`.
    */
   apolloOptions() {
     const documents = this.documents;
@@ -94,8 +105,8 @@ export class OperationPipeline {
     const hashOf = (key: string) => key.slice(key.lastIndexOf(":") + 1);
     return {
       parseOptions: this.parseOptions,
-      validationRules: this.limitRules,
-      introspection: this.config.introspection,
+      validationRules: this.ownRules,
+      introspection: true,
       documentStore: {
         get: async (key: string) => documents.get(hashOf(key)),
         set: async (key: string, document: DocumentNode) => {
@@ -136,13 +147,13 @@ export class OperationPipeline {
    * operation does not count as an attempt). Returns the refusal, or null.
    */
   async checkOperation(op: ReceivedOperation): Promise<GraphQLError | null> {
+    if (requestHasUnstorable(op.request)) return unstorableError();
     if (op.transport === "http" && op.operation?.operation === "subscription") {
       return subscriptionOverHttpError();
     }
-    const { schema, config } = this;
-    const tooCostly = costError(schema, op.document, op.variables, op.operationName, config);
+    const tooCostly = this.cost.check(op.document, op.variables, op.operationName);
     if (tooCostly) return tooCostly;
-    const attempts = authAttempts(schema, op.document, op.operation, op.variables);
+    const attempts = authAttempts(this.schema, op.document, op.operation, op.variables);
     return attempts.length > 0 ? this.authLimits.check(op.clientIp, attempts) : null;
   }
 
@@ -159,12 +170,15 @@ export class OperationPipeline {
     },
     clientIp: string,
   ): Promise<Prepared> {
+    // Strings no database can store are refused before anything else (as over HTTP, where
+    // the parse comes first, a document that does not parse is a parse error either way).
     if (requestHasUnstorable(payload)) return { errors: [unstorableError()] };
     const prepared = this.prepare(payload.query);
     if ("errors" in prepared) return prepared;
     const { document } = prepared;
-    const operation = operationOf(document, payload.operationName);
+    const operation = getOperationAST(document, payload.operationName);
     const refused = await this.checkOperation({
+      request: payload,
       document,
       operation,
       variables: payload.variables,
@@ -185,6 +199,7 @@ export class OperationPipeline {
     const listener: GraphQLRequestListener<Context> = {
       didResolveOperation: async ({ request, document, operation, contextValue }) => {
         const refused = await this.checkOperation({
+          request,
           document,
           operation,
           variables: request.variables,
@@ -200,7 +215,7 @@ export class OperationPipeline {
         if (data !== undefined || !errors?.every((e) => REQUEST_ERRORS.has(e.extensions?.code))) {
           return;
         }
-        if (acceptsOnlyJson(request.http?.headers.get("accept"))) response.http.status = 200;
+        if (answersJson(request.http?.headers.get("accept"))) response.http.status = 200;
       },
     };
     return { requestDidStart: async () => listener };
@@ -240,29 +255,20 @@ const REQUEST_ERRORS = new Set<unknown>([
   ApolloServerErrorCode.BAD_USER_INPUT,
 ]);
 
-/** Whether an Accept header names `application/json` and not the GraphQL response type. */
-function acceptsOnlyJson(accept: string | undefined): boolean {
-  if (!accept) return false;
-  const types = accept.split(",").map((part) => part.split(";")[0].trim().toLowerCase());
-  return types.includes("application/json") && !types.includes("application/graphql-response+json");
-}
+/** The media types Apollo chooses among for an answer, in its order of preference. */
+const ANSWER_TYPES = [
+  "application/json; charset=utf-8",
+  "application/graphql-response+json; charset=utf-8",
+  "application/json; callbackSpec=1.0; charset=utf-8",
+];
 
-/** The operation a document runs for `operationName`, as graphql-js picks it. */
-function operationOf(
-  document: DocumentNode,
-  operationName: string | null | undefined,
-): OperationDefinitionNode | null {
-  let found: OperationDefinitionNode | null = null;
-  for (const definition of document.definitions) {
-    if (definition.kind !== Kind.OPERATION_DEFINITION) continue;
-    if (operationName == null) {
-      if (found) return null;
-      found = definition;
-    } else if (definition.name?.value === operationName) {
-      return definition;
-    }
-  }
-  return found;
+/**
+ * Whether Apollo answers a request with this Accept header as `application/json`, choosing
+ * the way Apollo does: no header means JSON (the client gets GraphQL-over-HTTP's legacy type).
+ */
+function answersJson(accept: string | undefined): boolean {
+  if (!accept) return true;
+  return new Negotiator({ headers: { accept } }).mediaType(ANSWER_TYPES) === ANSWER_TYPES[0];
 }
 
 /**

@@ -36,7 +36,7 @@ export function requestHasUnstorable(body: unknown): boolean {
 export function unstorableError(): GraphQLError {
   return new GraphQLError(
     "Strings must not contain the NUL character (U+0000) or unpaired UTF-16 surrogates.",
-    { extensions: { code: ErrorCode.BAD_USER_INPUT } },
+    { extensions: { code: ErrorCode.BAD_USER_INPUT, http: { status: 400 } } },
   );
 }
 

@@ -20,7 +20,7 @@ interface Entry {
  * computes it again as soon as anything has: exact, never "fresh enough".
  *
  * Every read here is a function of the database and the viewer (no query reads the clock), so
- * an answer stays right until a write changes something the viewer can see. The write queue
+ * an answer stays right until a write changes something the viewer can see. The writer
  * tells `DataVersions` what each transaction changed (one member's reads, or everyone's; see
  * db/changes.ts), before its caller hears back; an answer is stored with the versions read
  * before it was computed, so one that raced a write is never served.

@@ -30,11 +30,6 @@ export class MemberSockets {
     if (n <= 1) this.open.delete(memberId);
     else this.open.set(memberId, n - 1);
   }
-
-  /** Open connections of a member (tests and diagnostics). */
-  count(memberId: string): number {
-    return this.open.get(memberId) ?? 0;
-  }
 }
 
 // setTimeout takes at most 2^31-1 ms (about 24.8 days); a longer delay fires at once.

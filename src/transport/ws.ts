@@ -9,6 +9,7 @@ import type { Config } from "../config";
 import type { Context } from "../context";
 import type { Observability } from "../observability";
 import { rootFieldOf } from "../observability/labels";
+import type { OriginPolicy } from "./origins";
 import type { OperationPipeline } from "./pipeline";
 import { ReleaseAfterWave } from "./release-memory";
 import { atExpiry, MemberSockets, TOO_MANY_CONNECTIONS, tooManyOperations } from "./ws-limits";
@@ -44,8 +45,8 @@ export interface WsTransportOptions {
   contextFor(viewerId: string, clientIp: string): Context;
   /** The client's address as rate limits count it. */
   clientIpOf(req: IncomingMessage): string;
-  /** Whether a browser page of this origin may open a socket (`Origin`, `Host`). */
-  allowsOrigin(origin: string | undefined, host: string | undefined): boolean;
+  /** Which browser pages may open a socket (the same origins as CORS). */
+  origins: OriginPolicy;
   observability: Observability;
 }
 
@@ -73,10 +74,7 @@ export function attachWebSocket(opts: WsTransportOptions): WsTransport {
     server: opts.httpServer,
     path: "/graphql",
     maxPayload: config.wsMaxMessageBytes,
-    verifyClient: (info, callback) =>
-      opts.allowsOrigin(info.origin || undefined, info.req.headers.host)
-        ? callback(true)
-        : callback(false, 403, "Origin not allowed"),
+    verifyClient: opts.origins.webSocket(),
   });
   const graphqlWs = observability.ws.useServer<Record<string, unknown>, SocketState>(
     {
@@ -114,7 +112,7 @@ export function attachWebSocket(opts: WsTransportOptions): WsTransport {
     },
     wsServer,
   );
-  replaceErrorLogging(wsServer, observability);
+  replaceErrorLogging(wsServer, opts.httpServer, observability);
   return {
     closeAll(code, reason) {
       for (const client of wsServer.clients) client.close(code, reason);
@@ -193,15 +191,23 @@ class Sessions {
 
 /**
  * graphql-ws reports a socket's or the server's `error` event with console.error and a stack,
- * and closes the socket with 1011. The errors that reach here are not bugs: ws has already
- * closed a socket whose message was over the size limit (1009), and the HTTP server's own
- * errors (a busy port) are the server's to report. They are logged through the app's logger
- * instead, and any other socket error still closes the socket.
+ * and closes the socket with 1011. The errors that reach here are logged through the app's
+ * logger instead: ws has already closed a socket whose message was over the size limit (1009);
+ * the HTTP server's errors, which the WebSocket server relays, are the start-up's to report
+ * until it listens (a busy port), and worth a warning after; any other socket error still
+ * closes the socket.
  */
-function replaceErrorLogging(wsServer: WebSocketServer, observability: Observability): void {
+function replaceErrorLogging(
+  wsServer: WebSocketServer,
+  httpServer: Server,
+  observability: Observability,
+): void {
   const { logger } = observability;
   wsServer.removeAllListeners("error");
-  wsServer.on("error", (err) => logger.debug({ reason: err.message }, "websocket server error"));
+  wsServer.on("error", (err) => {
+    const level = httpServer.listening ? "warn" : "debug";
+    logger[level]({ reason: err.message }, "websocket server error");
+  });
   wsServer.on("connection", (socket) => {
     socket.removeAllListeners("error");
     socket.on("error", (err) => {

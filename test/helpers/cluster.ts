@@ -19,7 +19,7 @@ const TEST_DB_PREFIX = "itest_";
 const ROOT = resolve(__dirname, "../..");
 const VITE_NODE = resolve(ROOT, "node_modules/vite-node/dist/cli.mjs");
 /** The line `startServer` logs once it listens; the port is read from it. */
-const READY_LINE = /Apollo Sandbox at http:\/\/[^\s/]+:(\d+)\/graphql/;
+const READY_LINE = /Invitations API ready at http:\/\/[^\s/]+:(\d+)\/graphql/;
 
 /** How a process ended. */
 export interface Exit {

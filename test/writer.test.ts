@@ -1,7 +1,7 @@
 /**
- * The write queue on a real database. On SQLite the transactions that queue up in one turn of
+ * The writer on a real database. On SQLite the transactions that queue up in one turn of
  * the event loop share one commit, each in its own savepoint: one that fails must be rolled
- * back alone, the others committed, and only theirs events published, in queue order.
+ * back alone, the others committed, and only their signals published, in order.
  */
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -18,21 +18,21 @@ import { DATABASE_URL, ON_POSTGRES, testDatabase } from "./helpers/server";
 let dir: string;
 let db: DataSource;
 let published: string[];
-let queue: Writer;
+let writer: Writer;
 
 beforeAll(async () => {
-  dir = mkdtempSync(join(tmpdir(), "write-queue-"));
-  const sqlitePath = join(dir, "queue.sqlite");
+  dir = mkdtempSync(join(tmpdir(), "writer-"));
+  const sqlitePath = join(dir, "writer.sqlite");
   db = await openDatabase({
     entities,
     sqlitePath,
     databaseUrl: DATABASE_URL ? await testDatabase(sqlitePath) : null,
   });
-  await query(db, `DROP TABLE IF EXISTS "queue_probe"`);
-  await query(db, `CREATE TABLE "queue_probe" ("v" VARCHAR(20) NOT NULL)`);
+  await query(db, `DROP TABLE IF EXISTS "writer_probe"`);
+  await query(db, `CREATE TABLE "writer_probe" ("v" VARCHAR(20) NOT NULL)`);
   published = [];
-  queue = new Writer(db, (events) => {
-    for (const e of events) published.push(e.memberId);
+  writer = new Writer(db, (signals) => {
+    for (const e of signals) published.push(e.memberId);
   });
 });
 afterAll(async () => {
@@ -41,37 +41,37 @@ afterAll(async () => {
 });
 
 const insert = (em: EntityManager, v: string) =>
-  query(em, `INSERT INTO "queue_probe" ("v") VALUES (:v)`, { v });
+  query(em, `INSERT INTO "writer_probe" ("v") VALUES (:v)`, { v });
 const stored = async (): Promise<string[]> =>
-  (await query<{ v: string }>(db, `SELECT "v" FROM "queue_probe" ORDER BY "v"`)).map((r) => r.v);
-/** An event whose memberId names the transaction (the queue publishes it as it is). */
+  (await query<{ v: string }>(db, `SELECT "v" FROM "writer_probe" ORDER BY "v"`)).map((r) => r.v);
+/** A signal whose memberId names the transaction (the writer publishes it as it is). */
 const event = (name: string) =>
   ({ topic: "notificationAdded", memberId: name, payload: {} }) as unknown as Signal;
 
-describe("the write queue", () => {
+describe("the writer", () => {
   it("rolls back a failed transaction alone; the others commit and publish, in order", async () => {
-    await query(db, `DELETE FROM "queue_probe"`);
+    await query(db, `DELETE FROM "writer_probe"`);
     published.length = 0;
     const failure = new Error("the rules said no");
     let secondSawFirst: string[] = [];
     // Started in one turn: on SQLite they share one commit.
     const results = await Promise.allSettled([
-      queue.transaction(async (em, events) => {
+      writer.transaction(async (em, signals) => {
         await insert(em, "a");
-        events.push(event("a"));
+        signals.push(event("a"));
         return "first";
       }),
-      queue.transaction(async (em, events) => {
+      writer.transaction(async (em, signals) => {
         await insert(em, "b");
-        events.push(event("b"));
-        secondSawFirst = (await query<{ v: string }>(em, `SELECT "v" FROM "queue_probe"`)).map(
+        signals.push(event("b"));
+        secondSawFirst = (await query<{ v: string }>(em, `SELECT "v" FROM "writer_probe"`)).map(
           (r) => r.v,
         );
         throw failure;
       }),
-      queue.transaction(async (em, events) => {
+      writer.transaction(async (em, signals) => {
         await insert(em, "c");
-        events.push(event("c"));
+        signals.push(event("c"));
         return "third";
       }),
     ]);
@@ -87,27 +87,27 @@ describe("the write queue", () => {
   });
 
   it("a statement that fails inside a transaction fails only that one", async () => {
-    await query(db, `DELETE FROM "queue_probe"`);
+    await query(db, `DELETE FROM "writer_probe"`);
     const results = await Promise.allSettled([
-      queue.transaction((em) => insert(em, "x")),
-      queue.transaction((em) => query(em, `INSERT INTO "no_such_table" ("v") VALUES ('y')`)),
-      queue.transaction((em) => insert(em, "z")),
+      writer.transaction((em) => insert(em, "x")),
+      writer.transaction((em) => query(em, `INSERT INTO "no_such_table" ("v") VALUES ('y')`)),
+      writer.transaction((em) => insert(em, "z")),
     ]);
     expect(results.map((r) => r.status)).toEqual(["fulfilled", "rejected", "fulfilled"]);
     expect(await stored()).toEqual(["x", "z"]);
   });
 
   it(`more than ${MAX_GROUP} at once: all committed, each answered once`, async () => {
-    await query(db, `DELETE FROM "queue_probe"`);
+    await query(db, `DELETE FROM "writer_probe"`);
     published.length = 0;
     const n = MAX_GROUP * 3 + 5;
     const names = Array.from({ length: n }, (_, i) => `v${String(i).padStart(4, "0")}`);
     const answers = await Promise.all(
       names.map((name, i) =>
-        queue
-          .transaction(async (em, events) => {
+        writer
+          .transaction(async (em, signals) => {
             await insert(em, name);
-            events.push(event(name));
+            signals.push(event(name));
             if (i % 7 === 3) throw new Error(`no ${name}`);
             return name;
           })
@@ -122,13 +122,13 @@ describe("the write queue", () => {
   });
 
   it("nested work keeps going: a transaction queued by one that finished is run too", async () => {
-    await query(db, `DELETE FROM "queue_probe"`);
-    const inner = await queue
+    await query(db, `DELETE FROM "writer_probe"`);
+    const inner = await writer
       .transaction(async (em) => {
         await insert(em, "outer");
         return "outer done";
       })
-      .then(() => queue.transaction((em) => insert(em, "inner").then(() => "inner done")));
+      .then(() => writer.transaction((em) => insert(em, "inner").then(() => "inner done")));
     expect(inner).toBe("inner done");
     expect(await stored()).toEqual(["inner", "outer"]);
   });
