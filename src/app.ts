@@ -2,8 +2,12 @@ import { systemClock, type Clock } from "./common/clock";
 import { createLogger, type Logger } from "./common/logger";
 import { Cursors } from "./common/pagination";
 import { createBroker, publishAll, type Broker } from "./common/pubsub";
+import type { DataSource } from "typeorm";
 import type { Config } from "./config";
-import { DataVersions } from "./db/changes";
+import { createHash } from "node:crypto";
+import { resolve } from "node:path";
+import { LocalVersions, type VersionStore } from "./db/changes";
+import { RedisVersions } from "./db/redis-versions";
 import { openDatabase, openReads, QueryCounter } from "./db/data-source";
 import { Writer } from "./db/writer";
 import type { Deps } from "./deps";
@@ -31,16 +35,13 @@ export async function createApp(
   const dataSource = await openDatabase({ ...config, entities }, counter);
   const reads = await openReads(dataSource, counter);
   const broker = createBroker(config.redisUrl, logger);
+  const versions = versionStore(config, dataSource, logger);
   const deps: Deps = {
     config,
     dataSource,
     reads,
     // Signals go out only after their transaction committed.
-    writer: new Writer(
-      dataSource,
-      (signals) => publishAll(broker.pubsub, signals),
-      DataVersions.forDataSource(dataSource),
-    ),
+    writer: new Writer(dataSource, (signals) => publishAll(broker.pubsub, signals), versions),
     pubsub: broker.pubsub,
     cursors: new Cursors(config.jwtSecret),
     clock,
@@ -53,8 +54,30 @@ export async function createApp(
     counter,
     async close() {
       await broker.close();
+      await versions?.close?.();
       if (reads !== dataSource) await reads.destroy();
       await dataSource.destroy();
     },
   };
+}
+
+/**
+ * Where the response cache's versions live: in this process on SQLite (other processes on the
+ * file are seen through data_version), in Redis on PostgreSQL; none (no cache) on PostgreSQL
+ * without Redis, where another instance's writes could not be seen.
+ */
+function versionStore(config: Config, dataSource: DataSource, logger: Logger): VersionStore | null {
+  if (dataSource.options.type === "better-sqlite3") return LocalVersions.forSqlite(dataSource);
+  if (config.redisUrl) return new RedisVersions(config.redisUrl, deploymentId(config), logger);
+  return null;
+}
+
+/**
+ * A name for the data this server serves: instances on the same database share rate-limit
+ * counters and cache versions in Redis, while separate deployments (or test servers) on one
+ * Redis do not.
+ */
+export function deploymentId(config: Pick<Config, "databaseUrl" | "sqlitePath">): string {
+  const data = config.databaseUrl ?? resolve(config.sqlitePath);
+  return createHash("sha256").update(data).digest("base64url").slice(0, 16);
 }

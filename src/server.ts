@@ -1,8 +1,6 @@
-import { createHash } from "node:crypto";
 import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
-import { resolve } from "node:path";
-import { createApp, type App } from "./app";
+import { createApp, deploymentId, type App } from "./app";
 import { AuthRateLimits } from "./auth/auth-limits";
 import { Authenticator } from "./auth/authenticate";
 import type { Clock } from "./common/clock";
@@ -10,6 +8,7 @@ import type { Logger } from "./common/logger";
 import type { Config } from "./config";
 import { OperationContext } from "./context";
 import { healthCheck } from "./health";
+import { DIRECTORY_FIELDS } from "./members/directory";
 import { Observability } from "./observability";
 import { buildAppSchema } from "./schema";
 import { clientIp } from "./security/client-ip";
@@ -83,6 +82,7 @@ export async function startServer(opts: StartOptions): Promise<RunningServer> {
       origins,
       clientIpOf,
       health: healthCheck(app, () => stopping !== null),
+      directoryFields: DIRECTORY_FIELDS,
       plugins: [{ serverWillStart: async () => ({ drainServer: () => ws.dispose() }) }],
     });
     opened.push(() => apollo.stop());
@@ -135,13 +135,4 @@ function listen(httpServer: Server, config: Config): Promise<number> {
       resolve((httpServer.address() as AddressInfo).port);
     });
   });
-}
-
-/**
- * A name for the data this server serves: instances on the same database share rate-limit
- * counters in Redis, while separate deployments (or test servers) on one Redis do not.
- */
-function deploymentId(config: Config): string {
-  const data = config.databaseUrl ?? resolve(config.sqlitePath);
-  return createHash("sha256").update(data).digest("base64url").slice(0, 16);
 }

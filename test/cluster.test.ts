@@ -16,8 +16,18 @@ import {
   type Instance,
   type WsClient,
 } from "./helpers/cluster";
-import { act, codeOf, gql, inviteOk, ok, signUp, type GqlResult } from "./helpers/http";
+import {
+  act,
+  codeOf,
+  gql,
+  inviteOk,
+  ok,
+  signUp,
+  type GqlResult,
+  type TestMember,
+} from "./helpers/http";
 import { startLatencyProxy } from "./helpers/latency-proxy";
+import { RedisProxy } from "./helpers/redis-proxy";
 
 const DATABASE_URL = process.env.DATABASE_URL;
 const REDIS_URL = process.env.REDIS_URL;
@@ -66,6 +76,18 @@ const NOTIFICATION_ADDED = /* GraphQL */ `
     }
   }
 `;
+
+/** `a` invites `b` on one instance, `b` accepts on the other. */
+async function connectOn(one: Instance, other: Instance, x: TestMember, y: TestMember) {
+  const id = await inviteOk(one, x, y.id);
+  ok(await act(other, y, "acceptInvitation", id));
+}
+
+/** The instance's response cache hits so far (its /metrics). */
+async function cacheHits(instance: Instance): Promise<number> {
+  const text = await (await fetch(new URL("/metrics", instance.url))).text();
+  return Number(/graphql_response_cache_total\{result="hit"\} (\d+)/.exec(text)?.[1] ?? 0);
+}
 
 /** Redis channels of the per-member topics (src/common/pubsub.ts: `TOPIC:memberId`). */
 const channel = (topic: string, memberId: string) => `${topic}:${memberId}`;
@@ -317,6 +339,81 @@ describe.skipIf(!DATABASE_URL || !REDIS_URL)("two instances on PostgreSQL + Redi
       expect(count("INVITATION_RECEIVED"), inv.id).toBe(1);
     }
   }, 90_000);
+
+  it("response cache: a write on one instance, then a read on the other, is never stale", async () => {
+    const INBOX = `query Inbox { receivedInvitations(first: 20) {
+      totalCount edges { node { id status sender { id mutualConnectionsCount degree } } } } }`;
+    const SENT = `query Sent { sentInvitations(first: 20) { totalCount edges { node { id status } } } }`;
+    const [viewer, common, ...senders] = await Promise.all(
+      Array.from({ length: 8 }, (_, i) => signUp(i % 2 ? a : b, { name: `Cache ${i}` })),
+    );
+    await connectOn(a, b, viewer, common);
+    const hitsBefore = await cacheHits(b);
+    for (const [i, sender] of senders.entries()) {
+      // The viewer's answers cached on B (asked twice: the second is served from memory).
+      const before = ok(await gql(b, INBOX, {}, viewer.token));
+      expect(ok(await gql(b, INBOX, {}, viewer.token))).toEqual(before);
+      ok(await gql(b, SENT, {}, sender.token));
+      // A write on A that changes them: B answers it at once.
+      const id = await inviteOk(a, sender, viewer.id, `Hello ${i}`);
+      const inbox = ok(await gql(b, INBOX, {}, viewer.token)).receivedInvitations;
+      expect(inbox.totalCount).toBe(before.receivedInvitations.totalCount + 1);
+      expect(inbox.edges[0].node).toMatchObject({ id, sender: { mutualConnectionsCount: 0 } });
+      // A connection between two others on A moves the viewer's mutual count, read on B.
+      await connectOn(a, a, sender, common);
+      const moved = ok(await gql(b, INBOX, {}, viewer.token)).receivedInvitations;
+      expect(moved.edges[0].node.sender).toMatchObject({
+        mutualConnectionsCount: 1,
+        degree: "SECOND",
+      });
+      // The viewer declines on A; the sender's cached list on B shows it.
+      ok(await act(a, viewer, "declineInvitation", id, "No"));
+      const sent = ok(await gql(b, SENT, {}, sender.token)).sentInvitations;
+      const mine = sent.edges.find((e: { node: { id: string } }) => e.node.id === id);
+      expect(mine.node).toEqual({ id, status: "DECLINED" });
+    }
+    // The cache was in use all along.
+    expect((await cacheHits(b)) - hitsBefore).toBeGreaterThanOrEqual(senders.length);
+  });
+
+  it("response cache: while Redis is unreachable nothing is served from it, and then nothing stale", async () => {
+    const proxy = await RedisProxy.start(new URL(REDIS_URL!));
+    // C reaches Redis through a proxy that can be cut; A writes meanwhile.
+    const c = await startInstance("C", {
+      DATABASE_URL: databaseUrl,
+      REDIS_URL: proxy.url,
+      JWT_SECRET: "cluster-test-secret",
+    });
+    try {
+      const [viewer, sender] = await Promise.all([signUp(a), signUp(a)]);
+      const INBOX = `{ receivedInvitations { totalCount } }`;
+      ok(await gql(c, INBOX, {}, viewer.token));
+      const hits = await cacheHits(c);
+      expect(ok(await gql(c, INBOX, {}, viewer.token)).receivedInvitations.totalCount).toBe(0);
+      expect(await cacheHits(c)).toBe(hits + 1);
+
+      await proxy.cut();
+      await inviteOk(a, sender, viewer.id);
+      // C cannot know about A's write: it computes the answer, and keeps nothing.
+      for (let i = 0; i < 3; i++) {
+        expect(ok(await gql(c, INBOX, {}, viewer.token)).receivedInvitations.totalCount).toBe(1);
+      }
+      expect(await cacheHits(c)).toBe(hits + 1);
+
+      await proxy.restore();
+      await inviteOk(a, await signUp(a), viewer.id);
+      // Back: right at once, and cached again.
+      for (let i = 0; i < 30; i++) {
+        expect(ok(await gql(c, INBOX, {}, viewer.token)).receivedInvitations.totalCount).toBe(2);
+        if ((await cacheHits(c)) > hits + 1) break;
+        await new Promise((r) => setTimeout(r, 100));
+      }
+      expect(await cacheHits(c)).toBeGreaterThan(hits + 1);
+    } finally {
+      await c.stop();
+      await proxy.stop();
+    }
+  }, 60_000);
 
   it("/healthz on both reports PostgreSQL and Redis", async () => {
     for (const instance of [a, b]) {

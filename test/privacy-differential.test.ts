@@ -19,9 +19,12 @@ import { closeAll } from "./helpers/ws";
 // servers differ ONLY in the other member's hidden choice; everything the observer can see
 // through the API (every query with every field, every subscription held open throughout,
 // every mutation they could try against the other member, over several weeks of the worlds'
-// clocks) must be identical once ids, timestamps and cursors are normalised. Each comparison
-// has a sanity twin where the choice is visible, which must differ: an identical result is
-// only evidence if the recorder can see a change.
+// clocks, and which of their queries the response cache answered: what timing their own
+// reads would tell) must be identical once ids, timestamps and cursors are normalised. The
+// jobs run where they would change something for the other member (reminders at a week,
+// after a withdraw, the expiry), each followed by a snapshot. Each comparison has a sanity
+// twin where the choice is visible, which must differ: an identical result is only evidence
+// if the recorder can see a change.
 
 const START = new Date("2031-05-05T09:00:00.000Z");
 const DAY_MS = 24 * 60 * 60 * 1000;
@@ -77,6 +80,9 @@ async function script(w: World, obs: Observer): Promise<Run> {
   await obs.probeTarget();
   await obs.probeWithdraw();
   await obs.snapshot("withdrawn, in the cooldown");
+  // Clears a reminder the recipient had set on the withdrawn invitation, if any.
+  await w.server.runJobs();
+  await obs.snapshot("withdrawn, the jobs ran");
   w.clock.advance(22 * DAY_MS);
   await obs.probeSend();
   await obs.snapshot("invited again after the cooldown");
@@ -111,7 +117,8 @@ function observer(
 // ---------------------------------------------------------------------------------------------
 // Observer = the sender; the recipient's choice on the invitation is hidden (a, b) or visible
 
-type RecipientChoice = "untouched" | "ignore" | "report" | "decline" | "private";
+type RecipientChoice =
+  "untouched" | "ignore" | "report" | "decline" | "private" | "late-reminder" | "reminders-off";
 
 /**
  * Sam invites Rita (colleagues with a common connection, Carl); Rita then makes `choice`
@@ -146,6 +153,14 @@ async function senderWorld(choice: RecipientChoice): Promise<Run> {
     expect(ok(await gql(w.server, q, { id: inv }, rita.token)).reportInvitation).toBe(true);
   } else if (choice === "decline") {
     ok(await act(w.server, rita, "declineInvitation", inv, "Not now"));
+  } else if (choice === "late-reminder") {
+    // Her own reminder, due after the sender withdraws: the jobs clear it then.
+    const q = `mutation ($id: ID!, $at: DateTimeISO!) { setInvitationReminder(id: $id, remindAt: $at) { id } }`;
+    const at = new Date(w.clock.now().getTime() + 20 * DAY_MS).toISOString();
+    ok(await gql(w.server, q, { id: inv, at }, rita.token));
+  } else if (choice === "reminders-off") {
+    const q = `mutation { updateInvitationSettings(input: { reminders: false }) { reminders } }`;
+    ok(await gql(w.server, q, {}, rita.token));
   } else if (choice === "private") {
     // Everything Rita keeps to herself: her settings, her own reminder, what she has read.
     const mine = `mutation ($id: ID!, $at: DateTimeISO!) {
@@ -312,6 +327,13 @@ function expectSame(a: Run, b: Run): void {
   expect(a.subscriptions).toEqual(b.subscriptions);
 }
 
+/** Per snapshot, per query: whether the response cache answered it. */
+function cacheOf(run: Run): unknown[][] {
+  return (run.snapshots as { results: { cache?: boolean }[] }[]).map((s) =>
+    s.results.map((r) => r.cache),
+  );
+}
+
 /** Asserts the recorder saw the visible choice in every part: queries, events, errors. */
 function expectDifferentEverywhere(a: Run, b: Run): void {
   expect(a.snapshots).not.toEqual(b.snapshots);
@@ -362,6 +384,9 @@ describe("privacy, differentially: what a member observes does not depend on a h
     const untouched = await untouchedSender();
     const declined = await senderWorld("decline");
     expectDifferentEverywhere(declined, untouched);
+    // The cache's hits too: the recorder sees them move.
+    expect(cacheOf(declined)).not.toEqual(cacheOf(untouched));
+    expect(cacheOf(untouched).flat()).toContain(true);
   }, 90_000);
 
   it("(a) ignored looks exactly like untouched to the sender", async () => {
@@ -386,6 +411,19 @@ describe("privacy, differentially: what a member observes does not depend on a h
     expect([untouched.jobs.reminders, kept.jobs.reminders]).toEqual([1, 0]);
     expect(kept.jobs.customReminders).toBe(1);
     expectSame(kept, untouched);
+  }, 90_000);
+
+  it("(e) her reminders turned off look exactly like untouched to the sender", async () => {
+    const untouched = await untouchedSender();
+    const off = await senderWorld("reminders-off");
+    expect([untouched.jobs.reminders, off.jobs.reminders]).toEqual([1, 0]);
+    expectSame(off, untouched);
+  }, 90_000);
+
+  it("(e) her own reminder, cleared after the sender withdraws, looks like untouched", async () => {
+    const untouched = await untouchedSender();
+    const late = await senderWorld("late-reminder");
+    expectSame(late, untouched);
   }, 90_000);
 
   it("(c) filtered by SECOND_DEGREE looks exactly like delivered to the sender", async () => {
@@ -431,7 +469,7 @@ describe("privacy, differentially: what a member observes does not depend on a h
       blakeLiftedBlock(),
       blakeBystander(),
     ])) {
-      expect(run.snapshots).toHaveLength(6);
+      expect(run.snapshots).toHaveLength(7);
     }
   }, 90_000);
 

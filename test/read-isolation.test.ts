@@ -7,6 +7,7 @@
  * Each test holds a real transaction open on the server's writer, part way through its
  * writes, and asks over HTTP what a client would.
  */
+import { Changes, written as declared } from "../src/db/changes";
 import { randomUUID } from "node:crypto";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { execute } from "../src/db/sql";
@@ -46,8 +47,7 @@ function holdInvitation(
 ) {
   const id = randomUUID();
   const written = gate();
-  const done = server.writer.transaction(async (em, _signals, scope) => {
-    scope.touch(sender.id, recipient.id);
+  const done = server.writer.transaction(async (em) => {
     await execute(
       em,
       `INSERT INTO "invitation" ("id", "senderId", "recipientId", "pairKey", "message",
@@ -66,6 +66,7 @@ function holdInvitation(
     written.open();
     await held;
     if (fail) throw new Error("the rules said no, after the write");
+    return declared(undefined, Changes.of(sender.id, recipient.id));
   });
   return { id, written: written.opened, done };
 }

@@ -9,6 +9,7 @@ import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { DataSource, EntityManager } from "typeorm";
 import type { Signal } from "../src/common/pubsub";
+import { Changes, written } from "../src/db/changes";
 import { openDatabase } from "../src/db/data-source";
 import { entities } from "../src/entities";
 import { query } from "../src/db/sql";
@@ -44,6 +45,8 @@ const insert = (em: EntityManager, v: string) =>
   query(em, `INSERT INTO "writer_probe" ("v") VALUES (:v)`, { v });
 const stored = async (): Promise<string[]> =>
   (await query<{ v: string }>(db, `SELECT "v" FROM "writer_probe" ORDER BY "v"`)).map((r) => r.v);
+/** The probe table is read by no member. */
+const nothingRead = (result: unknown) => written(result, Changes.none);
 /** A signal whose memberId names the transaction (the writer publishes it as it is). */
 const event = (name: string) =>
   ({ topic: "notificationAdded", memberId: name, payload: {} }) as unknown as Signal;
@@ -59,7 +62,7 @@ describe("the writer", () => {
       writer.transaction(async (em, signals) => {
         await insert(em, "a");
         signals.push(event("a"));
-        return "first";
+        return written("first", Changes.none);
       }),
       writer.transaction(async (em, signals) => {
         await insert(em, "b");
@@ -72,7 +75,7 @@ describe("the writer", () => {
       writer.transaction(async (em, signals) => {
         await insert(em, "c");
         signals.push(event("c"));
-        return "third";
+        return written("third", Changes.none);
       }),
     ]);
     expect(results).toEqual([
@@ -89,9 +92,11 @@ describe("the writer", () => {
   it("a statement that fails inside a transaction fails only that one", async () => {
     await query(db, `DELETE FROM "writer_probe"`);
     const results = await Promise.allSettled([
-      writer.transaction((em) => insert(em, "x")),
-      writer.transaction((em) => query(em, `INSERT INTO "no_such_table" ("v") VALUES ('y')`)),
-      writer.transaction((em) => insert(em, "z")),
+      writer.transaction((em) => insert(em, "x").then(nothingRead)),
+      writer.transaction((em) =>
+        query(em, `INSERT INTO "no_such_table" ("v") VALUES ('y')`).then(nothingRead),
+      ),
+      writer.transaction((em) => insert(em, "z").then(nothingRead)),
     ]);
     expect(results.map((r) => r.status)).toEqual(["fulfilled", "rejected", "fulfilled"]);
     expect(await stored()).toEqual(["x", "z"]);
@@ -109,7 +114,7 @@ describe("the writer", () => {
             await insert(em, name);
             signals.push(event(name));
             if (i % 7 === 3) throw new Error(`no ${name}`);
-            return name;
+            return written(name, Changes.none);
           })
           .catch((e: Error) => e.message),
       ),
@@ -126,9 +131,13 @@ describe("the writer", () => {
     const inner = await writer
       .transaction(async (em) => {
         await insert(em, "outer");
-        return "outer done";
+        return written("outer done", Changes.none);
       })
-      .then(() => writer.transaction((em) => insert(em, "inner").then(() => "inner done")));
+      .then(() =>
+        writer.transaction((em) =>
+          insert(em, "inner").then(() => written("inner done", Changes.none)),
+        ),
+      );
     expect(inner).toBe("inner done");
     expect(await stored()).toEqual(["inner", "outer"]);
   });

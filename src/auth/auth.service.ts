@@ -1,4 +1,5 @@
 import { randomUUID } from "node:crypto";
+import { Changes, written } from "../db/changes";
 import type { Deps } from "../deps";
 import { badInput, conflict, unauthenticated } from "../common/errors";
 import { Member } from "../members/member.entity";
@@ -39,7 +40,8 @@ export class AuthService {
         createdAt: this.deps.clock.now(),
       });
       await em.insert(Member, m);
-      return m;
+      // A new member is in everyone's search and suggestions, and nobody's contact yet.
+      return written(m, Changes.directory(m.id));
     });
     return { token: this.tokenFor(member.id), member };
   }

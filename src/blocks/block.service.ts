@@ -1,5 +1,6 @@
 import type { Deps } from "../deps";
 import { badInput } from "../common/errors";
+import { Changes, written } from "../db/changes";
 import { lockMembers } from "../db/locks";
 import type { ConnectionService } from "../connections/connection.service";
 import { InvitationRecord, pairKeyOf } from "../invitations/invitation.entity";
@@ -31,7 +32,8 @@ export class BlockService {
         .values({ blockerId: viewerId, blockedId: targetId, createdAt: this.deps.clock.now() })
         .orIgnore()
         .execute();
-      await this.connections.disconnect(em, viewerId, targetId);
+      // The two, and the pair's first-degree connections if they were connected.
+      const changes = await this.connections.disconnect(em, viewerId, targetId);
       await em
         .createQueryBuilder()
         .update(InvitationRecord)
@@ -41,7 +43,7 @@ export class BlockService {
           open: OPEN_STATUSES,
         })
         .execute();
-      return true;
+      return written(true, changes.and(Changes.of(viewerId, targetId)));
     });
   }
 
@@ -50,9 +52,10 @@ export class BlockService {
     return this.deps.writer.transaction(async (em) => {
       await lockMembers(em, [viewerId, targetId]);
       const result = await em.delete(BlockRecord, { blockerId: viewerId, blockedId: targetId });
-      if ((result.affected ?? 0) > 0) return true;
+      // The blocked member sees the viewer again: both read differently.
+      if ((result.affected ?? 0) > 0) return written(true, Changes.of(viewerId, targetId));
       await requireVisibleMember(em, viewerId, targetId);
-      return false;
+      return written(false, Changes.none);
     });
   }
 

@@ -1,7 +1,9 @@
 import type { EntityManager } from "typeorm";
 import { noBlockBetween, requireVisibleMember } from "../blocks/visibility";
 import type { Deps } from "../deps";
+import { Changes, written } from "../db/changes";
 import { lockMembers } from "../db/locks";
+import { query } from "../db/sql";
 import { pageSize, toPage } from "../common/pagination";
 import { ConnectionRecord } from "./connection.entity";
 
@@ -9,8 +11,11 @@ import { ConnectionRecord } from "./connection.entity";
 export class ConnectionService {
   constructor(private readonly deps: Deps) {}
 
-  /** Connects two members inside the caller's transaction; a connection that exists stays. */
-  async connect(em: EntityManager, a: string, b: string): Promise<void> {
+  /**
+   * Connects two members inside the caller's transaction; a connection that exists stays.
+   * Returns whose reads changed: see `neighborhood`.
+   */
+  async connect(em: EntityManager, a: string, b: string): Promise<Changes> {
     const createdAt = this.deps.clock.now();
     await em
       .createQueryBuilder()
@@ -22,15 +27,39 @@ export class ConnectionService {
       ])
       .orIgnore()
       .execute();
+    return this.neighborhood(em, a, b);
   }
 
-  /** Ends a connection inside the caller's transaction; returns whether there was one. */
-  async disconnect(em: EntityManager, a: string, b: string): Promise<boolean> {
+  /**
+   * Ends a connection inside the caller's transaction. Returns whose reads changed
+   * (`neighborhood`), or `Changes.none` when there was no connection.
+   */
+  async disconnect(em: EntityManager, a: string, b: string): Promise<Changes> {
+    const changes = await this.neighborhood(em, a, b);
     const result = await em.delete(ConnectionRecord, [
       { memberId: a, otherId: b },
       { memberId: b, otherId: a },
     ]);
-    return (result.affected ?? 0) > 0;
+    return (result.affected ?? 0) > 0 ? changes : Changes.none;
+  }
+
+  /**
+   * Whose reads a connection between `a` and `b` changes, made or ended: the two, and their
+   * first-degree connections. Nobody else's. A member's degree to someone (FIRST, SECOND) and
+   * their mutual count with someone depend only on the edges that touch one of the two, so
+   * an edge a-b moves them only for a, b and members adjacent to a or b: for such a member c,
+   * b becomes (or stops being) second-degree through a, and the count c shares with b moves.
+   * The same holds for what derives from them (the order of a search, suggestions, the
+   * MUTUAL_CONNECTIONS filter), and a member's connections list is shown only to their own
+   * first-degree connections.
+   */
+  private async neighborhood(em: EntityManager, a: string, b: string): Promise<Changes> {
+    const rows = await query<{ otherId: string }>(
+      em,
+      `SELECT DISTINCT c."otherId" FROM "connection" c WHERE c."memberId" IN (:a, :b)`,
+      { a, b },
+    );
+    return Changes.of(a, b, ...rows.map((r) => r.otherId));
   }
 
   async areConnected(em: EntityManager, a: string, b: string): Promise<boolean> {
@@ -41,10 +70,11 @@ export class ConnectionService {
   remove(viewerId: string, otherId: string): Promise<boolean> {
     return this.deps.writer.transaction(async (em) => {
       await lockMembers(em, [viewerId, otherId]);
-      if (await this.disconnect(em, viewerId, otherId)) return true;
+      const changes = await this.disconnect(em, viewerId, otherId);
+      if (!changes.empty) return written(true, changes);
       // No connection: an id that does not exist for the viewer is NOT_FOUND, as everywhere.
       await requireVisibleMember(em, viewerId, otherId);
-      return false;
+      return written(false, Changes.none);
     });
   }
 

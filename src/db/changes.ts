@@ -1,46 +1,92 @@
 import type { DataSource } from "typeorm";
 
 /**
- * What a write transaction may have changed, as far as reads are concerned: the reads of a
- * few members, or everybody's. `Writer` hands one to every transaction; a transaction
- * that says nothing changed everybody's reads (the safe default).
+ * Whose reads a write transaction changed: the members whose answers may differ afterwards,
+ * and whether the directory (every member's `member`, `members`, `suggestedMembers`: a new
+ * member appears in them) changed. Derived from the transaction's effects and declared by the
+ * transaction itself (`written`); there is no "everyone" to fall back on.
  */
-export class ChangeScope {
-  private members: Set<string> | null = new Set();
-  private everyone = false;
+export class Changes {
+  private constructor(
+    readonly members: ReadonlySet<string>,
+    readonly directory: boolean,
+  ) {}
 
-  /** Only these members' reads can tell the difference (until something widens it). */
-  touch(...memberIds: string[]): void {
-    for (const id of memberIds) this.members?.add(id);
+  /** Nothing anyone can read changed (a write that found nothing to do). */
+  static readonly none = new Changes(new Set(), false);
+
+  /** Only these members' reads can tell the difference. */
+  static of(...memberIds: string[]): Changes {
+    return new Changes(new Set(memberIds), false);
   }
 
-  /** Anyone's reads may differ: a connection moves degrees and mutual counts of others. */
-  touchEveryone(): void {
-    this.everyone = true;
-    this.members = null;
+  /** The directory changed (a sign-up), and these members' own reads. */
+  static directory(...memberIds: string[]): Changes {
+    return new Changes(new Set(memberIds), true);
   }
 
-  /** The members touched, or null for everyone (also when nothing was declared). */
-  get touched(): ReadonlySet<string> | null {
-    return this.everyone || !this.members?.size ? null : this.members;
+  /** Both changes. */
+  and(other: Changes): Changes {
+    if (other.members.size === 0 && !other.directory) return this;
+    if (this.members.size === 0 && !this.directory) return other;
+    return new Changes(
+      new Set([...this.members, ...other.members]),
+      this.directory || other.directory,
+    );
+  }
+
+  get empty(): boolean {
+    return this.members.size === 0 && !this.directory;
   }
 }
 
-/** Bounds the per-member counters; past it they start over (and everyone's reads are new). */
+/** A transaction's result with what it changed: the only thing a transaction may return. */
+export interface Written<T> {
+  readonly result: T;
+  readonly changes: Changes;
+}
+
+/** `return written(result, Changes.of(a, b))` at the end of a transaction. */
+export function written<T>(result: T, changes: Changes): Written<T> {
+  return { result, changes };
+}
+
+/**
+ * The versions an answer depends on, as one comparable string: equal stamps mean nothing the
+ * answer reads changed in between.
+ */
+export type Stamp = string;
+
+/**
+ * Versions of the data, for the response cache (transport/response-cache.ts): an answer
+ * computed for a viewer at one stamp is still the answer while the viewer's stamp is the same.
+ * The writer reports every transaction's `Changes` here before its caller hears back.
+ */
+export interface VersionStore {
+  /**
+   * The stamp of `memberId`'s reads now (with the directory's when `directory`), or null when
+   * the store cannot vouch for anything (Redis unreachable): the cache is then not used.
+   */
+  stamp(memberId: string, directory: boolean): Stamp | null | Promise<Stamp | null>;
+  /** Records a committed transaction's changes. */
+  changed(changes: Changes): void | Promise<void>;
+  /** Tells the cache when the store lost what it vouches with, so it drops what it holds. */
+  whenLost?(onLost: () => void): void;
+  close?(): Promise<void>;
+}
+
+/** Bounds the per-member counters; past it they start over under a new epoch. */
 const MAX_MEMBERS = 1_000_000;
 
 /**
- * Versions of the data, for the response cache (transport/response-cache.ts): an answer computed
- * for a viewer at a stamp is still the answer as long as `isCurrent(stamp)`.
- *
- * Two counters: one that every write visible to everyone moves, and one per member that the
- * writes visible to that member alone move (an ignore moves only the recipient's, so nothing
- * of the sender's, not even the speed of their next read, depends on it). Writes by another
- * process on the same SQLite file (`npm run jobs`, a second server) are noticed through
- * SQLite's `PRAGMA data_version`, which changes when another connection commits.
+ * One process's versions (SQLite): an epoch, the directory's counter and one counter per
+ * member. Writes by another process on the same file (`npm run jobs`, a second server) are
+ * noticed through SQLite's `PRAGMA data_version`, which changes when another connection
+ * commits; such a write declares nothing here, so it moves the epoch (every answer).
  */
-export class DataVersions {
-  private everyone = 0;
+export class LocalVersions implements VersionStore {
+  private epoch = 0;
+  private directory = 0;
   private readonly members = new Map<string, number>();
   private lastExternal: unknown = undefined;
   private checkedThisTurn = false;
@@ -48,38 +94,27 @@ export class DataVersions {
   constructor(private readonly externalVersion: (() => unknown) | null = null) {}
 
   /** For a SQLite data source: watches other connections' commits. */
-  static forDataSource(dataSource: DataSource): DataVersions {
-    if (dataSource.options.type !== "better-sqlite3") return new DataVersions();
+  static forSqlite(dataSource: DataSource): LocalVersions {
     const driver = dataSource.driver as unknown as {
       databaseConnection: { prepare(sql: string): { pluck(): { get(): unknown } } };
     };
     const statement = driver.databaseConnection.prepare("PRAGMA data_version").pluck();
-    return new DataVersions(() => statement.get());
+    return new LocalVersions(() => statement.get());
   }
 
-  /** The versions an answer for `memberId` computed from now on depends on. */
-  stamp(memberId: string): Stamp {
+  stamp(memberId: string, directory: boolean): Stamp {
     this.checkExternal();
-    return { everyone: this.everyone, member: this.members.get(memberId) ?? 0 };
+    const member = this.members.get(memberId) ?? 0;
+    return `${this.epoch}:${member}:${directory ? this.directory : ""}`;
   }
 
-  /** Whether nothing that `memberId`'s reads depend on changed since `stamp`. */
-  isCurrent(memberId: string, stamp: Stamp): boolean {
-    this.checkExternal();
-    return stamp.everyone === this.everyone && stamp.member === (this.members.get(memberId) ?? 0);
-  }
-
-  /** Records a write: the members it touched, or null for everyone. */
-  changed(touched: ReadonlySet<string> | null): void {
-    if (touched === null) {
-      this.everyone++;
-      return;
-    }
-    if (this.members.size + touched.size > MAX_MEMBERS) {
+  changed(changes: Changes): void {
+    if (changes.directory) this.directory++;
+    if (this.members.size + changes.members.size > MAX_MEMBERS) {
       this.members.clear();
-      this.everyone++;
+      this.epoch++;
     }
-    for (const id of touched) this.members.set(id, (this.members.get(id) ?? 0) + 1);
+    for (const id of changes.members) this.members.set(id, (this.members.get(id) ?? 0) + 1);
   }
 
   /**
@@ -96,12 +131,7 @@ export class DataVersions {
     const version = this.externalVersion();
     if (version !== this.lastExternal) {
       this.lastExternal = version;
-      this.everyone++;
+      this.epoch++;
     }
   }
-}
-
-export interface Stamp {
-  everyone: number;
-  member: number;
 }

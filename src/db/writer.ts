@@ -1,6 +1,6 @@
 import type { DataSource, EntityManager } from "typeorm";
 import type { Signal } from "../common/pubsub";
-import { ChangeScope, DataVersions } from "./changes";
+import type { Changes, VersionStore, Written } from "./changes";
 
 /** Thrown by a transaction that found its premises changed under it: it is run again. */
 export class RetryTransaction extends Error {
@@ -22,25 +22,24 @@ export const MAX_GROUP = 32;
 
 /**
  * A transaction's body: it writes through `em`, records the signals to publish after the
- * commit, and may narrow `scope` to the members whose reads it changes (the response cache's
- * invalidation; default: everyone).
+ * commit, and returns its result with the members whose reads it changed (`written`): the
+ * response cache's invalidation, which no transaction can leave out.
  */
-type Work<T> = (em: EntityManager, signals: Signal[], scope: ChangeScope) => Promise<T>;
+type Work<T> = (em: EntityManager, signals: Signal[]) => Promise<Written<T>>;
 
-type Outcome = { ok: true; result: unknown; signals: Signal[] } | { ok: false; error: unknown };
+type Outcome =
+  | { ok: true; result: unknown; signals: Signal[]; changes: Changes }
+  | { ok: false; error: unknown };
 
 /** A transaction waiting for its turn on SQLite. */
 interface Queued {
   work: Work<unknown>;
   settle(outcome: Outcome): void;
-  /** What it changed; set once it ran and wrote something (even if rolled back). */
-  touched?: ReadonlySet<string> | null;
 }
 
 /** better-sqlite3's handle, for the savepoint statements (no need for TypeORM's bookkeeping). */
 interface SqliteHandle {
   exec(sql: string): unknown;
-  prepare(sql: string): { pluck(): { get(): unknown } };
 }
 
 /**
@@ -69,23 +68,13 @@ interface SqliteHandle {
 export class Writer {
   private readonly postgres: boolean;
 
-  /** SQLite: rows changed so far on the connection; a transaction that moved it wrote. */
-  private readonly totalChanges: (() => unknown) | null = null;
-
   constructor(
     private readonly dataSource: DataSource,
     private readonly publish: Publish = () => {},
-    /** Told what each transaction changed before its caller hears back. */
-    readonly versions: DataVersions = new DataVersions(),
+    /** Told what each transaction changed before its caller hears back (null: no cache). */
+    readonly versions: VersionStore | null = null,
   ) {
     this.postgres = dataSource.options.type === "postgres";
-    if (!this.postgres) {
-      const { databaseConnection } = dataSource.driver as unknown as {
-        databaseConnection: SqliteHandle;
-      };
-      const statement = databaseConnection.prepare("SELECT total_changes()").pluck();
-      this.totalChanges = () => statement.get();
-    }
   }
 
   /**
@@ -93,7 +82,12 @@ export class Writer {
    * the signals it records are published after the commit.
    */
   async transaction<T>(work: Work<T>): Promise<T> {
-    const { result, signals } = this.postgres ? await this.retried(work) : await this.queued(work);
+    const { result, signals, changes } = this.postgres
+      ? await this.retried(work)
+      : await this.queued(work);
+    // Before the caller hears back: their next read, on any instance, must not be answered
+    // from before this write.
+    if (this.versions && !changes.empty) await this.versions.changed(changes);
     this.publish(signals);
     return result;
   }
@@ -102,13 +96,17 @@ export class Writer {
   private draining = false;
   private scheduled = false;
 
-  private queued<T>(work: Work<T>): Promise<{ result: T; signals: Signal[] }> {
+  private queued<T>(work: Work<T>): Promise<Committed<T>> {
     return new Promise((resolve, reject) => {
       this.waiting.push({
-        work,
+        work: work as Work<unknown>,
         settle: (outcome) =>
           outcome.ok
-            ? resolve({ result: outcome.result as T, signals: outcome.signals })
+            ? resolve({
+                result: outcome.result as T,
+                signals: outcome.signals,
+                changes: outcome.changes,
+              })
             : reject(outcome.error),
       });
       // Wait for the end of this turn of the event loop: a request's whole transaction runs in
@@ -142,7 +140,7 @@ export class Writer {
   private async group(group: Queued[]): Promise<void> {
     const runner = this.dataSource.createQueryRunner();
     const sqlite = this.dataSource.driver as unknown as { databaseConnection: SqliteHandle };
-    const committed: { job: Queued; result: unknown; signals: Signal[] }[] = [];
+    const committed: { job: Queued; done: Written<unknown>; signals: Signal[] }[] = [];
     const failed: { job: Queued; error: unknown }[] = [];
     let next = 0;
     try {
@@ -151,28 +149,24 @@ export class Writer {
         const job = group[next];
         sqlite.databaseConnection.exec("SAVEPOINT queued");
         const signals: Signal[] = [];
-        const scope = new ChangeScope();
-        const before = this.totalChanges!();
-        let result: unknown;
+        let done: Written<unknown>;
         try {
           // Services use insert/update/delete, never `save` (which would nest a transaction).
-          result = await job.work(runner.manager, signals, scope);
+          done = await job.work(runner.manager, signals);
         } catch (error) {
-          // Reads on this one connection saw its rows before the rollback: still a change.
-          this.noteChanges(job, scope, before);
+          // Reads go through their own connection (db/data-source.ts), which never saw the
+          // rolled-back rows: nothing anyone read changed.
           // If these fail, the transaction is unusable: the catch below fails the whole group.
           sqlite.databaseConnection.exec("ROLLBACK TO queued; RELEASE queued");
           failed.push({ job, error });
           continue;
         }
-        this.noteChanges(job, scope, before);
         sqlite.databaseConnection.exec("RELEASE queued");
-        committed.push({ job, result, signals });
+        committed.push({ job, done, signals });
       }
       await runner.query("COMMIT");
     } catch (error) {
       await runner.query("ROLLBACK").catch(() => undefined);
-      this.recordChanges(group);
       for (const { job } of committed) job.settle({ ok: false, error });
       for (const f of failed) f.job.settle({ ok: false, error: f.error });
       for (const job of group.slice(next)) job.settle({ ok: false, error });
@@ -180,37 +174,31 @@ export class Writer {
     } finally {
       await runner.release();
     }
-    // Before anyone hears back: a caller's next read must not be answered from before.
-    this.recordChanges(group);
     for (const f of failed) f.job.settle({ ok: false, error: f.error });
-    for (const { job, result, signals } of committed) job.settle({ ok: true, result, signals });
-  }
-
-  /** Keeps what a job changed, if it wrote a row (reads that only looked change nothing). */
-  private noteChanges(job: Queued, scope: ChangeScope, before: unknown): void {
-    if (this.totalChanges!() !== before) job.touched = scope.touched;
-  }
-
-  private recordChanges(group: Queued[]): void {
-    for (const job of group) if (job.touched !== undefined) this.versions.changed(job.touched);
+    for (const { job, done, signals } of committed) {
+      job.settle({ ok: true, result: done.result, signals, changes: done.changes });
+    }
   }
 
   /** PostgreSQL: retried with a growing, jittered pause when it loses a race. */
-  private async retried<T>(work: Work<T>) {
+  private async retried<T>(work: Work<T>): Promise<Committed<T>> {
     for (let attempt = 1; ; attempt++) {
       const signals: Signal[] = [];
-      const scope = new ChangeScope();
       try {
-        const result = await this.dataSource.transaction((em) => work(em, signals, scope));
-        // PostgreSQL: no one read the rows before the commit; a rolled-back one changed nothing.
-        this.versions.changed(scope.touched);
-        return { result, signals };
+        const done = await this.dataSource.transaction((em) => work(em, signals));
+        return { result: done.result, signals, changes: done.changes };
       } catch (err) {
         if (attempt >= MAX_ATTEMPTS || !isRetryable(err)) throw err;
         await new Promise((r) => setTimeout(r, Math.random() * 10 * attempt));
       }
     }
   }
+}
+
+interface Committed<T> {
+  result: T;
+  signals: Signal[];
+  changes: Changes;
 }
 
 /** 40001 serialization failure, 40P01 deadlock, 23505 unique violation (a race lost). */

@@ -4,7 +4,7 @@ import type { Deps } from "../deps";
 import { AppError, badInput, conflict, notFound } from "../common/errors";
 import { noBlockBetween } from "../blocks/visibility";
 import { lockMembers } from "../db/locks";
-import type { ChangeScope } from "../db/changes";
+import { Changes, written } from "../db/changes";
 import { RetryTransaction } from "../db/writer";
 import { pageSize, toPage } from "../common/pagination";
 import { Topic, type Signal } from "../common/pubsub";
@@ -79,28 +79,23 @@ const MUTUAL_COUNT = `(SELECT COUNT(*) FROM "connection" c1
   WHERE c1."memberId" = :viewerId AND c2."memberId" = i."senderId")`;
 
 /**
- * Whose reads a transition changes (the response cache's invalidation, db/changes.ts): anyone's
- * when it connects the two (degrees and mutual counts move for others); otherwise the actor
- * and a party whose view of the invitation changed. An ignore or a report leaves the sender's
- * view as it was (rule 1), so the sender is not touched and nothing of theirs moves.
+ * Whose reads a transition changes by itself (the response cache's invalidation,
+ * db/changes.ts): the actor, and a party whose view of the invitation changed. An ignore or a
+ * report leaves the sender's view as it was (rule 1), so the sender is not among them and
+ * nothing of theirs moves, not even how fast their next read is answered. A connection adds
+ * its own (ConnectionService), and so does a notification (its recipient, the party told).
  */
-function touchedBy(
-  before: InvitationState,
-  after: InvitationState,
-  actorId: string,
-  effects: readonly Effect[],
-  scope: ChangeScope,
-): void {
-  if (effects.some((e) => e.type === "connect")) return scope.touchEveryone();
-  scope.touch(actorId);
+function changedBy(before: InvitationState, after: InvitationState, actorId: string): Changes {
+  const members = [actorId];
   for (const party of [before.senderId, before.recipientId]) {
     const [was, is] = [viewAs(before, party), viewAs(after, party)];
     const same =
       was?.status === is?.status &&
       was?.respondedAt?.getTime() === is?.respondedAt?.getTime() &&
       was?.responseMessage === is?.responseMessage;
-    if (!same) scope.touch(party);
+    if (!same) members.push(party);
   }
+  return Changes.of(...members);
 }
 
 /** The signal each `publish` effect sends, after the commit: always to the sender. */
@@ -164,7 +159,7 @@ export class InvitationService {
     const message = this.checkText(input.message, this.deps.config.noteMaxLength, "message");
     if (input.recipientId === viewerId)
       throw badInput("You cannot invite yourself.", "recipientId");
-    const result = await this.deps.writer.transaction(async (em, signals, scope) => {
+    const result = await this.deps.writer.transaction(async (em, signals) => {
       await lockMembers(em, [viewerId, input.recipientId]);
       const now = this.deps.clock.now();
       const recipientId = input.recipientId;
@@ -183,15 +178,12 @@ export class InvitationService {
         const open = invitationFromRow(row);
         const accepted = await this.apply(em, open, "crossInvite", viewerId, now, message, {
           signals,
-          scope,
         });
-        return { invitation: accepted, connected: true };
+        return written({ invitation: accepted.invitation, connected: true }, accepted.changes);
       }
       if (pair.cooldownFrom) this.refuseDuringCooldown(pair.cooldownFrom, now);
       await checkSendLimits(em, this.deps.config, viewerId, now);
       const delivery = await deliveryFor(em, pair, viewerId, input.recipientEmail ?? null);
-      // A new invitation is in the two members' lists and no one else's.
-      scope.touch(viewerId, recipientId);
       const record = Object.assign(new InvitationRecord(), {
         id: randomUUID(),
         senderId: viewerId,
@@ -232,7 +224,12 @@ export class InvitationService {
           payload: { invitationId: record.id },
         });
       }
-      return { invitation: this.view(record, viewerId)!, connected: false };
+      // A new invitation is in the two members' lists and no one else's (a FILTERED one too:
+      // the recipient's list of those changed, which only they read).
+      return written(
+        { invitation: this.view(record, viewerId)!, connected: false },
+        Changes.of(viewerId, recipientId),
+      );
     });
     return result;
   }
@@ -298,11 +295,15 @@ export class InvitationService {
     reportReason?: string,
   ): Promise<Invitation> {
     const text = this.checkText(message, this.deps.config.responseMaxLength, "message");
-    const result = await this.deps.writer.transaction(async (em, signals, scope) => {
+    const result = await this.deps.writer.transaction(async (em, signals) => {
       const record = await this.findForParty(em, viewerId, id, true);
       if (!record) throw notFound("Invitation");
       const now = this.deps.clock.now();
-      return this.apply(em, record, action, viewerId, now, text, { signals, scope, reportReason });
+      const done = await this.apply(em, record, action, viewerId, now, text, {
+        signals,
+        reportReason,
+      });
+      return written(done.invitation, done.changes);
     });
     return result;
   }
@@ -323,8 +324,9 @@ export class InvitationService {
     if (unique.length === 0 || unique.length > this.deps.config.pageMax) {
       throw badInput(`ids must hold 1 to ${this.deps.config.pageMax} ids.`, "ids");
     }
-    const result = await this.deps.writer.transaction(async (em, signals, scope) => {
+    const result = await this.deps.writer.transaction(async (em, signals) => {
       const succeeded: Invitation[] = [];
+      let changes = Changes.none;
       const failed: { id: string; code: string; message: string }[] = [];
       const now = this.deps.clock.now();
       for (const id of unique) {
@@ -337,11 +339,11 @@ export class InvitationService {
           failed.push({ id, code, message });
           continue;
         }
-        succeeded.push(
-          await this.apply(em, record, action, viewerId, now, null, { signals, scope }),
-        );
+        const done = await this.apply(em, record, action, viewerId, now, null, { signals });
+        succeeded.push(done.invitation);
+        changes = changes.and(done.changes);
       }
-      return { succeeded, failed };
+      return written({ succeeded, failed }, changes);
     });
     return result;
   }
@@ -465,6 +467,7 @@ export class InvitationService {
   /**
    * Runs one lifecycle transition inside `em`: writes the next state, applies its effects
    * (connection, notifications, report) and queues its signals for after the commit.
+   * Returns the invitation as the actor sees it, and whose reads changed.
    */
   private async apply(
     em: EntityManager,
@@ -473,12 +476,12 @@ export class InvitationService {
     actorId: string,
     now: Date,
     message: string | null,
-    out: { signals: Signal[]; scope: ChangeScope; reportReason?: string },
-  ): Promise<Invitation> {
-    const { signals, scope, ...extra } = out;
+    out: { signals: Signal[]; reportReason?: string },
+  ): Promise<{ invitation: Invitation; changes: Changes }> {
+    const { signals, ...extra } = out;
     const result = transition(record, action, actorId, now, message);
     if (!result.ok) throw new AppError(result.code, result.message);
-    touchedBy(record, { ...record, ...result.next }, actorId, result.effects, scope);
+    let changes = changedBy(record, { ...record, ...result.next }, actorId);
     const previous = record.status;
     const changed = result.next.status !== previous;
     // Ignoring or reporting cancels the recipient's own reminder (the lifecycle's ignore row).
@@ -501,9 +504,9 @@ export class InvitationService {
     }
     Object.assign(record, changed ? result.next : {});
     for (const effect of result.effects) {
-      await this.applyEffect(em, record, effect, now, signals, extra);
+      changes = changes.and(await this.applyEffect(em, record, effect, now, signals, extra));
     }
-    return this.view(record, actorId)!;
+    return { invitation: this.view(record, actorId)!, changes };
   }
 
   private async applyEffect(
@@ -513,11 +516,10 @@ export class InvitationService {
     now: Date,
     signals: Signal[],
     extra: { reportReason?: string },
-  ): Promise<void> {
+  ): Promise<Changes> {
     switch (effect.type) {
       case "connect":
-        await this.connections.connect(em, record.senderId, record.recipientId);
-        return;
+        return this.connections.connect(em, record.senderId, record.recipientId);
       case "notify": {
         const to = effect.to === "sender" ? record.senderId : record.recipientId;
         const actor = effect.to === "sender" ? record.recipientId : record.senderId;
@@ -530,14 +532,15 @@ export class InvitationService {
             message: record.responseMessage,
           }),
         );
-        return;
+        return Changes.of(to);
       }
       case "publish":
         signals.push(PUBLISHED[effect.topic](record, now));
-        return;
+        return Changes.none;
       case "retractReceivedNotification":
-        // Nothing to write: a withdrawn invitation's INVITATION_RECEIVED is hidden when listed.
-        return;
+        // Nothing to write: a withdrawn invitation's INVITATION_RECEIVED is hidden when listed,
+        // and the recipient's view of the invitation changed (changedBy).
+        return Changes.none;
       case "recordReport":
         await em.insert(ReportRecord, {
           id: randomUUID(),
@@ -547,7 +550,8 @@ export class InvitationService {
           reason: extra.reportReason ?? "I_DONT_KNOW",
           createdAt: now,
         });
-        return;
+        // Reports are read by no one through the API.
+        return Changes.none;
     }
   }
 

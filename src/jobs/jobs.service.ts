@@ -2,6 +2,7 @@ import type { EntityManager } from "typeorm";
 import { BlockRecord } from "../blocks/block.entity";
 import { noBlockBetween } from "../blocks/visibility";
 import type { Deps } from "../deps";
+import { Changes, written, type Written } from "../db/changes";
 import { badInput, conflict, notFound } from "../common/errors";
 import type { Signal } from "../common/pubsub";
 import { InvitationRecord } from "../invitations/invitation.entity";
@@ -84,9 +85,7 @@ export class JobService {
       throw badInput("remindAt must be in the future.", "remindAt");
     }
     const { expiryAfterMs } = this.deps.config;
-    await this.deps.writer.transaction(async (em, _signals, scope) => {
-      // The recipient's own; the sender never learns of it, not even through a cache.
-      scope.touch(viewerId);
+    await this.deps.writer.transaction(async (em) => {
       // The write comes first and checks everything itself (see the class comment).
       const result = await em
         .createQueryBuilder()
@@ -102,7 +101,8 @@ export class JobService {
         })
         .andWhere(noBlock(`"invitation"`))
         .execute();
-      if (result.affected === 1) return;
+      // The recipient's own; the sender never learns of it, not even through a cache.
+      if (result.affected === 1) return written(undefined, Changes.of(viewerId));
       // Nothing changed: say why, in the order that reveals nothing to a non-recipient.
       const record = await em.findOneBy(InvitationRecord, { id });
       const hidden =
@@ -171,7 +171,10 @@ export class JobService {
             sentBy,
           })
           .execute();
-        return result.affected ?? 0;
+        // Both parties see it expire, whatever the recipient did with it: every open stored
+        // state expires alike, so this says nothing about a hidden choice.
+        const parties = rows.flatMap((r) => [r.senderId, r.recipientId]);
+        return written(result.affected ?? 0, Changes.of(...parties));
       },
     );
   }
@@ -199,6 +202,7 @@ export class JobService {
           .getMany(),
       async (em, rows, signals) => {
         let sent = 0;
+        const reminded: string[] = [];
         for (const row of rows) {
           const claimed = await em
             .createQueryBuilder()
@@ -213,9 +217,12 @@ export class JobService {
             .execute();
           if (claimed.affected !== 1) continue;
           signals.push(await this.remind(em, row));
+          reminded.push(row.recipientId);
           sent++;
         }
-        return sent;
+        // The recipients alone: whether a reminder fired depends on what the recipient did
+        // (ignored, reported, turned reminders off), so the sender must not be among them.
+        return written(sent, Changes.of(...reminded));
       },
     );
   }
@@ -239,6 +246,8 @@ export class JobService {
           .getMany(),
       async (em, rows, signals) => {
         let count = 0;
+        // The recipients alone: the reminder and its time are theirs.
+        const recipients: string[] = [];
         for (const row of rows) {
           const claimed = await em
             .createQueryBuilder()
@@ -251,6 +260,7 @@ export class JobService {
             .andWhere(`"status" IN (:...open)`, { open: REMINDABLE })
             .execute();
           if (claimed.affected !== 1) continue;
+          recipients.push(row.recipientId);
           // A block closes the pair's invitations, so this is only a guard; the time is
           // cleared either way.
           const blocked = await em
@@ -262,17 +272,31 @@ export class JobService {
           signals.push(await this.remind(em, row));
           count++;
         }
-        return count;
+        return written(count, Changes.of(...recipients));
       },
     );
     // Reminder times left on invitations that closed meanwhile can never fire: drop them.
-    await this.deps.writer.transaction((em) =>
-      em
-        .createQueryBuilder()
-        .update(InvitationRecord)
-        .set({ remindAt: null })
-        .where(`"remindAt" IS NOT NULL AND "status" NOT IN (:...open)`, { open: REMINDABLE })
-        .execute(),
+    await this.inBatches(
+      (afterId) =>
+        this.candidates()
+          .where("i.remindAt IS NOT NULL")
+          .andWhere("i.status NOT IN (:...open)", { open: REMINDABLE })
+          .andWhere("i.id > :afterId", { afterId })
+          .getMany(),
+      async (em, rows) => {
+        const result = await em
+          .createQueryBuilder()
+          .update(InvitationRecord)
+          .set({ remindAt: null })
+          .where(`"id" IN (:...ids) AND "status" NOT IN (:...open)`, {
+            ids: rows.map((r) => r.id),
+            open: REMINDABLE,
+          })
+          .execute();
+        // The recipients alone (the time was theirs): after a withdraw, the sender's reads
+        // must not tell whether the recipient had set a reminder.
+        return written(result.affected ?? 0, Changes.of(...rows.map((r) => r.recipientId)));
+      },
     );
     return sent;
   }
@@ -305,7 +329,7 @@ export class JobService {
    */
   private async inBatches(
     select: (afterId: string) => Promise<Parties[]>,
-    work: (em: EntityManager, rows: Parties[], signals: Signal[]) => Promise<number>,
+    work: (em: EntityManager, rows: Parties[], signals: Signal[]) => Promise<Written<number>>,
   ): Promise<number> {
     let total = 0;
     let afterId = "";

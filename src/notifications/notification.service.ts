@@ -7,6 +7,7 @@ import { badInput } from "../common/errors";
 import { pageSize, toPage } from "../common/pagination";
 import { Topic, type Signal } from "../common/pubsub";
 import { eagerSubscribe } from "../common/subscribe";
+import { Changes, written } from "../db/changes";
 import { query, toInt } from "../db/sql";
 import { NotificationRecord, type NotificationKind } from "./notification.entity";
 
@@ -83,8 +84,7 @@ export class NotificationService {
     // and SQLite refuses statements with more than 32,766 bound values.
     const { pageMax } = this.deps.config;
     if (ids.length > pageMax) throw badInput(`ids must hold at most ${pageMax} ids.`, "ids");
-    return this.deps.writer.transaction(async (em, _signals, scope) => {
-      scope.touch(viewerId); // Notifications are their recipient's alone.
+    return this.deps.writer.transaction(async (em) => {
       const result = await em
         .createQueryBuilder()
         .update(NotificationRecord)
@@ -95,7 +95,8 @@ export class NotificationService {
           { viewerId, f: false, ids },
         )
         .execute();
-      return result.affected ?? 0;
+      // Notifications are their recipient's alone.
+      return written(result.affected ?? 0, Changes.of(viewerId));
     });
   }
 

@@ -1,5 +1,6 @@
 import { Arg, Ctx, Mutation, Query, Resolver } from "type-graphql";
 import { requireViewer, type Context } from "../context";
+import { Changes, written } from "../db/changes";
 import { Member } from "../members/member.entity";
 import { InvitationSettings, InvitationSettingsInput, WhoCanInvite } from "./settings.types";
 
@@ -26,7 +27,8 @@ export class SettingsResolver {
     if (input.reminders != null) changes.reminders = input.reminders;
     const member = await ctx.deps.writer.transaction(async (em) => {
       if (Object.keys(changes).length) await em.update(Member, { id: viewerId }, changes);
-      return em.findOneByOrFail(Member, { id: viewerId });
+      // Settings decide where others' invitations land, never what another member reads.
+      return written(await em.findOneByOrFail(Member, { id: viewerId }), Changes.of(viewerId));
     });
     return toSettings(member);
   }

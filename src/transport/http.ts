@@ -33,6 +33,8 @@ export interface HttpTransportOptions {
   clientIpOf(req: IncomingMessage): string;
   /** GET /healthz. */
   health: RequestHandler;
+  /** Top-level query fields that read the whole directory (the cache keeps them apart). */
+  directoryFields: ReadonlySet<string>;
   /** More Apollo plugins (the WebSocket transport's drain). */
   plugins: ApolloServerPlugin<Context>[];
 }
@@ -47,10 +49,12 @@ export interface HttpTransportOptions {
 export async function attachHttp(opts: HttpTransportOptions): Promise<ApolloServer<Context>> {
   const { config, app, pipeline, observability } = opts;
   const { plugin: checks, ...apolloOptions } = pipeline.apolloOptions();
-  // Repeated queries answered from memory until a write changes what they read (SQLite only).
+  // Repeated queries answered from memory until a write changes what they read; none
+  // without a version store (PostgreSQL without Redis).
+  const versions = app.deps.writer.versions;
   const cache =
-    config.responseCacheBytes > 0 && !config.databaseUrl
-      ? new ResponseCache(app.deps.writer.versions, config.responseCacheBytes)
+    config.responseCacheBytes > 0 && versions
+      ? new ResponseCache(versions, config.responseCacheBytes, opts.directoryFields)
       : null;
   if (cache) observability.metrics.sources.responseCache = () => cache.counts;
   const apollo = new ApolloServer<Context>({

@@ -347,7 +347,11 @@ export interface Recording {
 }
 
 export interface ObserverOptions {
-  server: HasUrl & WsServer;
+  /**
+   * With `responseCacheCounts`, each query's result records whether the server's response
+   * cache answered it: what the observer could measure by timing their own reads.
+   */
+  server: HasUrl & WsServer & { responseCacheCounts?(): { hit: number } };
   member: TestMember;
   target: Target;
   /** The world's clock: advanced one second before each mutation (no ties in any order). */
@@ -425,18 +429,22 @@ export class Observer {
   async snapshot(label: string): Promise<void> {
     const results: Vars[] = [];
     const run = async (field: string, vars: Vars) => {
+      const hits = this.o.server.responseCacheCounts?.().hit;
       const res = await gql(
         this.o.server,
         operationFor("query", field, vars),
         vars,
         this.o.member.token,
       );
+      // Queries run one at a time and nothing else reads meanwhile: a hit is this one's.
+      const cache =
+        hits === undefined ? {} : { cache: this.o.server.responseCacheCounts!().hit > hits };
       // An error here is a broken recorder (or a query limit), never an observation: two
       // worlds answering every query with the same error would compare equal and prove nothing.
       if (res.errors?.length || res.status !== 200) {
         throw new Error(`observe: ${field} ${JSON.stringify(vars)}: ${JSON.stringify(res)}`);
       }
-      results.push({ field, vars, ...outcome(res) });
+      results.push({ field, vars, ...outcome(res), ...cache });
       return res.data[field];
     };
     const query = SCHEMA.getQueryType()!;
