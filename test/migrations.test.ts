@@ -93,3 +93,70 @@ describe("migration FoldedKeys", () => {
     }
   });
 });
+
+describe("migration StoredRelations", () => {
+  it("stores the relations of open invitations that existed before it", async () => {
+    const t = await target();
+    const engine = t.databaseUrl ? "postgres" : "sqlite";
+    const before = migrationsFor(engine).findIndex((m) => m.name.startsWith("StoredRelations"));
+    expect(before).toBeGreaterThan(0);
+    const old = await openDatabase({ ...t, migrationsUpTo: before });
+    const [a, b, c] = [randomUUID(), randomUUID(), randomUUID()];
+    const [open, closed] = [randomUUID(), randomUUID()];
+    try {
+      for (const [id, employerKey] of [
+        [a, "acme"],
+        [b, "acme"],
+        [c, null],
+      ]) {
+        await query(
+          old,
+          `INSERT INTO "member" ("id", "name", "email", "passwordHash", "employerKey", "createdAt")
+           VALUES (:id, :id, :email, 'x', :employerKey, :createdAt)`,
+          { id, email: `${id}@example.com`, employerKey, createdAt: new Date().toISOString() },
+        );
+      }
+      // a and b share one connection, c.
+      for (const [m, o] of [
+        [a, c],
+        [c, a],
+        [b, c],
+        [c, b],
+      ]) {
+        await query(
+          old,
+          `INSERT INTO "connection" ("memberId", "otherId", "createdAt") VALUES (:m, :o, :at)`,
+          { m, o, at: new Date().toISOString() },
+        );
+      }
+      for (const [id, status] of [
+        [open, "PENDING"],
+        [closed, "DECLINED"],
+      ]) {
+        await query(
+          old,
+          `INSERT INTO "invitation" ("id", "senderId", "recipientId", "pairKey", "status", "sentAt")
+           VALUES (:id, :a, :b, :pairKey, :status, :at)`,
+          { id, a, b, pairKey: `${id}`, status, at: new Date().toISOString() },
+        );
+      }
+    } finally {
+      await old.destroy();
+    }
+    const ds = await openDatabase(t);
+    try {
+      const rows = await query<Record<string, unknown>>(
+        ds,
+        `SELECT "id", "mutualCount", CASE WHEN "sameEmployer" THEN 1 ELSE 0 END AS "sameEmployer"
+           FROM "invitation" WHERE "id" IN (:open, :closed)`,
+        { open, closed },
+      );
+      const byId = Object.fromEntries(
+        rows.map((r) => [r.id, [Number(r.mutualCount), Number(r.sameEmployer)]]),
+      );
+      expect(byId).toEqual({ [open]: [1, 1], [closed]: [0, 0] });
+    } finally {
+      await ds.destroy();
+    }
+  });
+});

@@ -38,6 +38,7 @@ import { createSecretKey, randomUUID, type KeyObject } from "node:crypto";
 import Database from "better-sqlite3";
 import jwt from "jsonwebtoken";
 import pg from "pg";
+import { FILL_STORED_RELATIONS } from "../../src/db/migrations/stored-relations";
 import { openDatabase } from "../../src/db/data-source";
 import { entities } from "../../src/entities";
 import { foldKey } from "../../src/members/member.entity";
@@ -445,6 +446,18 @@ export async function seed(opts: SeedOptions): Promise<SeedResult> {
     plan,
     progress,
   );
+  // What a send stores about each pair, filled for the invitations written in bulk.
+  const filled = await openDatabase({
+    entities,
+    sqlitePath: opts.sqlitePath,
+    databaseUrl: opts.databaseUrl ?? null,
+  });
+  try {
+    await filled.query(FILL_STORED_RELATIONS);
+    await filled.query(opts.databaseUrl ? `ANALYZE "invitation"` : "ANALYZE");
+  } finally {
+    await filled.destroy();
+  }
   opts.progress?.(1);
 
   // Returned order: owner, senders, background, friends (see the header).

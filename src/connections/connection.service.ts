@@ -3,9 +3,31 @@ import { noBlockBetween, requireVisibleMember } from "../blocks/visibility";
 import type { Deps } from "../deps";
 import { Changes, written } from "../db/changes";
 import { lockMembers } from "../db/locks";
-import { query } from "../db/sql";
+import { execute, query } from "../db/sql";
+import { OPEN_STATUSES } from "../invitations/lifecycle";
 import { pageSize, toPage } from "../common/pagination";
 import { ConnectionRecord } from "./connection.entity";
+
+/**
+ * Keeps `invitation.mutualCount` exact on open invitations when the connection a-b was just
+ * made (+1) or ended (-1), run after the change. The connections invitation parties S, R share
+ * move only when one of them is a or b and the other is connected to the other end: for S = a,
+ * the pair gains (or loses) b exactly when R is b's connection. At most one of the four cases
+ * holds for an invitation (the pair's own invitation is no longer open), so each moves by one.
+ */
+async function moveMutualCounts(em: EntityManager, a: string, b: string, delta: 1 | -1) {
+  const of = (m: string) => `(SELECT c."otherId" FROM "connection" c WHERE c."memberId" = ${m})`;
+  await execute(
+    em,
+    `UPDATE "invitation" SET "mutualCount" = "mutualCount" + :delta
+      WHERE "status" IN (:...open) AND (
+        ("senderId" = :a AND "recipientId" IN ${of(":b")}) OR
+        ("senderId" = :b AND "recipientId" IN ${of(":a")}) OR
+        ("recipientId" = :a AND "senderId" IN ${of(":b")}) OR
+        ("recipientId" = :b AND "senderId" IN ${of(":a")}))`,
+    { a, b, delta, open: OPEN_STATUSES },
+  );
+}
 
 /** First-degree connections, stored as two rows each so either side is an index lookup. */
 export class ConnectionService {
@@ -16,6 +38,7 @@ export class ConnectionService {
    * Returns whose reads changed: see `neighborhood`.
    */
   async connect(em: EntityManager, a: string, b: string): Promise<Changes> {
+    if (await this.areConnected(em, a, b)) return Changes.none;
     const createdAt = this.deps.clock.now();
     await em
       .createQueryBuilder()
@@ -27,6 +50,7 @@ export class ConnectionService {
       ])
       .orIgnore()
       .execute();
+    await moveMutualCounts(em, a, b, +1);
     return this.neighborhood(em, a, b);
   }
 
@@ -40,7 +64,9 @@ export class ConnectionService {
       { memberId: a, otherId: b },
       { memberId: b, otherId: a },
     ]);
-    return (result.affected ?? 0) > 0 ? changes : Changes.none;
+    if ((result.affected ?? 0) === 0) return Changes.none;
+    await moveMutualCounts(em, a, b, -1);
+    return changes;
   }
 
   /**

@@ -1,5 +1,5 @@
 import { Column, Entity, Index, JoinColumn, ManyToOne, PrimaryColumn } from "typeorm";
-import { toDate, toDateOrNull } from "../db/sql";
+import { toDate, toDateOrNull, toInt } from "../db/sql";
 import { Member } from "../members/member.entity";
 import type { StoredStatus } from "./lifecycle";
 
@@ -16,6 +16,15 @@ import type { StoredStatus } from "./lifecycle";
 @Index("IDX_invitation_recipient_status_sent", ["recipientId", "status", "sentAt", "id"])
 @Index("IDX_invitation_sender_sent", ["senderId", "sentAt", "id"])
 @Index("IDX_invitation_status_sent", ["status", "sentAt"])
+// A received list in MOST_MUTUAL_CONNECTIONS order, straight from the index: a filtered page
+// reads until it has its rows instead of ranking every match.
+@Index("IDX_invitation_recipient_status_mutual", [
+  "recipientId",
+  "status",
+  "mutualCount",
+  "sentAt",
+  "id",
+])
 export class InvitationRecord {
   @PrimaryColumn("varchar", { length: 36 })
   id: string;
@@ -55,6 +64,29 @@ export class InvitationRecord {
   @Index()
   remindAt: Date | null;
 
+  /**
+   * How many connections the two members share, kept exact while the invitation is open
+   * (set at the send, moved by every connection made or ended next to either of them:
+   * ConnectionService). Frozen once it closes; read only for open invitations.
+   */
+  @Column("integer", { default: 0 })
+  mutualCount: number;
+
+  /**
+   * Whether the two share the employer, the industry, the school (folded keys, both set):
+   * the inbox's relation filters, read from the row. Set at the send; profiles have no
+   * mutation that changes them (one would have to set these again for the member's open
+   * invitations).
+   */
+  @Column("boolean", { default: false })
+  sameEmployer: boolean;
+
+  @Column("boolean", { default: false })
+  sameIndustry: boolean;
+
+  @Column("boolean", { default: false })
+  sameSchool: boolean;
+
   // Foreign key only (never loaded through it): keeps the table honest.
   @ManyToOne(() => Member, { onDelete: "CASCADE", nullable: false })
   @JoinColumn({ name: "senderId" })
@@ -84,6 +116,7 @@ export const INVITATION_COLUMNS = [
   "responseMessage",
   "remindedAt",
   "remindAt",
+  "mutualCount",
 ]
   .map((c) => `i."${c}"`)
   .join(", ");
@@ -102,5 +135,6 @@ export function invitationFromRow(row: Record<string, unknown>): InvitationRecor
   r.responseMessage = row.responseMessage as string | null;
   r.remindedAt = toDateOrNull(row.remindedAt);
   r.remindAt = toDateOrNull(row.remindAt);
+  r.mutualCount = toInt(row.mutualCount);
   return r;
 }

@@ -11,12 +11,13 @@ import {
   Subscription,
   type SubscribeResolverData,
 } from "type-graphql";
-import { AfterArg, FirstArg } from "../common/pagination";
+import { AfterArg, FirstArg, mapPage, type Page } from "../common/pagination";
 import { Topic, type Topics } from "../common/pubsub";
 import { eagerSubscribe } from "../common/subscribe";
 import { refreshLoaders, requireViewer, type Context } from "../context";
 import { Member } from "../members/member.entity";
 import { ReceivedInvitationsFilter, SendInvitationInput } from "./invitation.inputs";
+import type { Listed } from "./invitation.service";
 import {
   BulkInvitationsPayload,
   Invitation,
@@ -67,7 +68,7 @@ export class InvitationResolver {
       after,
       { relations: filter?.relations, search: filter?.search },
     );
-    return page;
+    return primed(page, ctx);
   }
 
   @Query(() => InvitationConnection, {
@@ -90,7 +91,7 @@ export class InvitationResolver {
       first,
       after,
     );
-    return page;
+    return primed(page, ctx);
   }
 
   @Mutation(() => SendInvitationPayload, {
@@ -270,5 +271,18 @@ function invitationStream<
       if (invitation) await push(shape(invitation, signal));
     }
     stop();
+  });
+}
+
+/** The page's invitations, with what the list read about the other party handed to the loaders. */
+function primed(page: Page<Listed>, ctx: Context): Page<Invitation> {
+  return mapPage(page, ({ invitation, other, mutualCount }) => {
+    ctx.loaders.member.prime(other.id, other);
+    if (mutualCount !== null) {
+      // Open: the two are not connected, and the row keeps what they share.
+      ctx.loaders.mutualCount.prime(other.id, mutualCount);
+      ctx.loaders.connectedToViewer.prime(other.id, false);
+    }
+    return invitation;
   });
 }

@@ -6,7 +6,7 @@ import { noBlockBetween } from "../blocks/visibility";
 import { lockMembers } from "../db/locks";
 import { Changes, written } from "../db/changes";
 import { RetryTransaction } from "../db/writer";
-import { pageSize, toPage } from "../common/pagination";
+import { pageSize, toPage, type Page } from "../common/pagination";
 import { Topic, type Signal } from "../common/pubsub";
 import type { ConnectionService } from "../connections/connection.service";
 import type { NotificationService } from "../notifications/notification.service";
@@ -32,6 +32,7 @@ import {
   type VisibleStatus,
 } from "./lifecycle";
 import { Invitation } from "./invitation.types";
+import { memberColumnsAs, memberFromRow, type Member } from "../members/member.entity";
 import { ReportRecord } from "./report.entity";
 import { deliveryFor, type Recipient } from "./gate";
 import { checkSendLimits } from "./limits";
@@ -40,11 +41,11 @@ export type ReceivedBucket = "PENDING" | "IGNORED" | "FILTERED";
 export type InvitationOrder = "NEWEST" | "OLDEST" | "MOST_MUTUAL_CONNECTIONS";
 export type Relation = "MUTUAL_CONNECTIONS" | "SAME_EMPLOYER" | "SAME_INDUSTRY" | "SAME_SCHOOL";
 
-/** The stored, case-folded member column each relation compares (`Member.foldKeys`). */
-const RELATION_KEY = {
-  SAME_EMPLOYER: "employerKey",
-  SAME_INDUSTRY: "industryKey",
-  SAME_SCHOOL: "schoolKey",
+/** The invitation column that stores each relation (set at the send from the folded keys). */
+const RELATION_COLUMN = {
+  SAME_EMPLOYER: "sameEmployer",
+  SAME_INDUSTRY: "sameIndustry",
+  SAME_SCHOOL: "sameSchool",
 } as const;
 
 /** What `send` reads about the recipient and the pair (`InvitationService.pairState`). */
@@ -55,28 +56,58 @@ export interface PairState extends Recipient {
   openId: string | null;
   openSenderId: string | null;
   cooldownFrom: Date | null;
+  /** What a new invitation stores about the pair (InvitationRecord's relation columns). */
+  relations: Pick<InvitationRecord, "mutualCount" | "sameEmployer" | "sameIndustry" | "sameSchool">;
 }
 
-/** A list query being built: `FROM invitation i` + an optional join, ANDed conditions. */
+/**
+ * A list query being built: `FROM invitation i`, joined with the other party's member row
+ * (`o`, on `other`), and ANDed conditions.
+ */
 interface ListQuery {
-  join: string;
+  other: "senderId" | "recipientId";
+  /** Whether a condition reads `o` (the count then needs the join too). */
+  readsOther: boolean;
   where: string[];
   params: Record<string, unknown>;
 }
 
 /** Invitations of pairs with no block either way, and never those closed by a block. */
-function unblockedList(viewerId: string): ListQuery {
+function unblockedList(viewerId: string, other: ListQuery["other"]): ListQuery {
   return {
-    join: "",
+    other,
+    readsOther: false,
     where: [`i."status" != 'CLOSED_BY_BLOCK'`, noBlockBetween(`i."senderId"`, `i."recipientId"`)],
     params: { viewerId },
   };
 }
 
-/** Connections the sender shares with the viewer (`:viewerId`), one correlated count. */
-const MUTUAL_COUNT = `(SELECT COUNT(*) FROM "connection" c1
-  INNER JOIN "connection" c2 ON c2."otherId" = c1."otherId"
-  WHERE c1."memberId" = :viewerId AND c2."memberId" = i."senderId")`;
+/**
+ * Open invitations: none has a block between its parties. A block closes the pair's open
+ * invitations in its own transaction (BlockService), and a send under a block is refused
+ * with the pair locked, so no per-row look at the blocks is needed (it cost as much as the
+ * rest of the page).
+ */
+function openList(viewerId: string, other: ListQuery["other"]): ListQuery {
+  return { other, readsOther: false, where: [], params: { viewerId } };
+}
+
+/**
+ * A listed invitation, with the other party's member row (read in the same statement), and
+ * for an open one the connections the two share (stored on the row, and there are none
+ * between them: an open invitation never joins connected members). The resolver hands them
+ * to the request's loaders, so a page costs one statement (and one more for `totalCount`).
+ */
+export interface Listed {
+  invitation: Invitation;
+  other: Member;
+  /** Null for a closed invitation: its stored count is no longer kept. */
+  mutualCount: number | null;
+}
+
+/** Whether member rows `a` and `b` share a folded key (both set). */
+const sameKey = (a: string, b: string, key: string) =>
+  `(${a}."${key}" IS NOT NULL AND ${a}."${key}" = ${b}."${key}")`;
 
 /**
  * Whose reads a transition changes by itself (the response cache's invalidation,
@@ -196,13 +227,15 @@ export class InvitationService {
         responseMessage: null,
         remindedAt: null,
         remindAt: null,
+        ...pair.relations,
       });
       await execute(
         em,
         `INSERT INTO "invitation" ("id", "senderId", "recipientId", "pairKey", "message",
-           "status", "sentAt", "respondedAt", "responseMessage", "remindedAt", "remindAt")
+           "status", "sentAt", "respondedAt", "responseMessage", "remindedAt", "remindAt",
+           "mutualCount", "sameEmployer", "sameIndustry", "sameSchool")
          VALUES (:id, :senderId, :recipientId, :pairKey, :message, :status, :sentAt,
-           NULL, NULL, NULL, NULL)`,
+           NULL, NULL, NULL, NULL, :mutualCount, :sameEmployer, :sameIndustry, :sameSchool)`,
         { ...record },
       );
       if (delivery === "PENDING") {
@@ -259,8 +292,15 @@ export class InvitationService {
          (SELECT MAX(d."respondedAt") FROM "invitation" d
            WHERE d."senderId" = :viewerId AND d."recipientId" = :recipientId
              AND d."status" IN ('DECLINED', 'WITHDRAWN') AND d."respondedAt" > :since
-         ) AS "cooldownFrom"
+         ) AS "cooldownFrom",
+         (SELECT COUNT(*) FROM "connection" c1
+           INNER JOIN "connection" c2 ON c2."otherId" = c1."otherId"
+           WHERE c1."memberId" = :viewerId AND c2."memberId" = :recipientId) AS "mutualCount",
+         ${sameKey("m", "v", "employerKey")} AS "sameEmployer",
+         ${sameKey("m", "v", "industryKey")} AS "sameIndustry",
+         ${sameKey("m", "v", "schoolKey")} AS "sameSchool"
        FROM "member" m
+       INNER JOIN "member" v ON v."id" = :viewerId
        LEFT JOIN "invitation" o ON o."pairKey" = :pairKey AND o."status" IN (:...open)
        WHERE m."id" = :recipientId`,
       {
@@ -283,6 +323,12 @@ export class InvitationService {
       openId: (row.openId as string | null) ?? null,
       openSenderId: (row.openSenderId as string | null) ?? null,
       cooldownFrom: toDateOrNull(row.cooldownFrom),
+      relations: {
+        mutualCount: toInt(row.mutualCount),
+        sameEmployer: toBool(row.sameEmployer),
+        sameIndustry: toBool(row.sameIndustry),
+        sameSchool: toBool(row.sameSchool),
+      },
     };
   }
 
@@ -360,26 +406,26 @@ export class InvitationService {
     after?: string | null,
     filter: { relations?: Relation[] | null; search?: string | null } = {},
   ) {
-    const list = unblockedList(viewerId);
+    // Every received list holds open invitations only (`receivedBucket`).
+    const list = openList(viewerId, "senderId");
     list.where.push(`i."recipientId" = :viewerId`, `i."status" IN (:...statuses)`);
     list.params.statuses = receivedStatuses(bucket);
     const relations = [...new Set(filter.relations ?? [])];
     const search = filter.search?.trim();
-    if (relations.length || search) list.join = `INNER JOIN "member" s ON s."id" = i."senderId"`;
     if (search) {
       // LOWER on both sides: SQLite's LOWER folds ASCII only, and so must the pattern.
-      list.where.push(`LOWER(s."name") LIKE LOWER(:pattern) ESCAPE '\\'`);
+      list.where.push(`LOWER(o."name") LIKE LOWER(:pattern) ESCAPE '\\'`);
       list.params.pattern = `%${search.replace(/[\\%_]/g, (c) => "\\" + c)}%`;
+      list.readsOther = true;
     }
+    // The stored relations are current on open invitations.
     for (const relation of relations) {
-      if (relation === "MUTUAL_CONNECTIONS") {
-        list.where.push(`${MUTUAL_COUNT} > 0`);
-        continue;
-      }
-      // The viewer's own key, read in the same statement. A relation the viewer has no value
-      // for holds for nobody: NULL equals nothing.
-      const key = RELATION_KEY[relation];
-      list.where.push(`s."${key}" = (SELECT v."${key}" FROM "member" v WHERE v."id" = :viewerId)`);
+      list.where.push(
+        relation === "MUTUAL_CONNECTIONS"
+          ? `i."mutualCount" > 0`
+          : `i."${RELATION_COLUMN[relation]}" = :related`,
+      );
+      list.params.related = true;
     }
     return this.page(list, viewerId, order, first, after);
   }
@@ -391,7 +437,7 @@ export class InvitationService {
     first?: number | null,
     after?: string | null,
   ) {
-    const list = unblockedList(viewerId);
+    const list = unblockedList(viewerId, "recipientId");
     list.where.push(`i."senderId" = :viewerId`);
     if (status) {
       const stored = storedForSenderView(status);
@@ -405,14 +451,17 @@ export class InvitationService {
     return this.page(list, viewerId, "NEWEST", first, after);
   }
 
-  /** Keyset pagination: (mutual count,) sentAt, id; stable under inserts elsewhere. */
+  /**
+   * Keyset pagination: (mutual count,) sentAt, id; stable under inserts elsewhere. The
+   * MOST_MUTUAL_CONNECTIONS order is for received lists, whose invitations are all open.
+   */
   private async page(
     list: ListQuery,
     viewerId: string,
     order: InvitationOrder,
     first?: number | null,
     after?: string | null,
-  ) {
+  ): Promise<Page<Listed>> {
     const { pageDefault, pageMax } = this.deps.config;
     const db = this.deps.reads;
     const size = pageSize(first, pageDefault, pageMax);
@@ -421,9 +470,10 @@ export class InvitationService {
       after,
       byMutual ? ["int", "time", "string"] : ["time", "string"],
     );
-    const from = `FROM "invitation" i ${list.join}`;
+    const join = `INNER JOIN "member" o ON o."id" = i."${list.other}"`;
     const counted = { where: [...list.where], params: { ...list.params } };
     const totalCount = async () => {
+      const from = `FROM "invitation" i ${list.readsOther ? join : ""}`;
       const sql = `SELECT COUNT(*) AS "n" ${from} WHERE ${counted.where.join(" AND ")}`;
       const [row] = await query<{ n: unknown }>(db, sql, counted.params);
       return toInt(row?.n);
@@ -433,7 +483,7 @@ export class InvitationService {
     const dir = desc ? "DESC" : "ASC";
     const { where, params } = list;
     if (cursor && byMutual) {
-      where.push(`(${MUTUAL_COUNT} < :m OR (${MUTUAL_COUNT} = :m AND
+      where.push(`(i."mutualCount" < :m OR (i."mutualCount" = :m AND
           (i."sentAt" < :t OR (i."sentAt" = :t AND i."id" < :id))))`);
       Object.assign(params, { m: cursor[0], t: new Date(cursor[1]), id: cursor[2] });
     } else if (cursor) {
@@ -441,12 +491,11 @@ export class InvitationService {
       Object.assign(params, { t: new Date(cursor[0]), id: cursor[1] });
     }
     const orderBy = byMutual
-      ? `"mutual" DESC, i."sentAt" DESC, i."id" DESC`
+      ? `i."mutualCount" DESC, i."sentAt" DESC, i."id" DESC`
       : `i."sentAt" ${dir}, i."id" ${dir}`;
-    const mutual = byMutual ? `, ${MUTUAL_COUNT} AS "mutual"` : "";
     const rows = await query<Record<string, unknown>>(
       db,
-      `SELECT ${INVITATION_COLUMNS}${mutual} ${from}
+      `SELECT ${INVITATION_COLUMNS}, ${memberColumnsAs("o", "o_")} FROM "invitation" i ${join}
         WHERE ${where.join(" AND ")} ORDER BY ${orderBy} LIMIT ${size + 1}`,
       params,
     );
@@ -457,10 +506,17 @@ export class InvitationService {
       (row) =>
         this.deps.cursors.encode(
           byMutual
-            ? [toInt(row.mutual), toDate(row.sentAt).getTime(), row.id as string]
+            ? [toInt(row.mutualCount), toDate(row.sentAt).getTime(), row.id as string]
             : [toDate(row.sentAt).getTime(), row.id as string],
         ),
-      (row) => this.view(invitationFromRow(row), viewerId)!,
+      (row) => {
+        const record = invitationFromRow(row);
+        return {
+          invitation: this.view(record, viewerId)!,
+          other: memberFromRow(row, "o_"),
+          mutualCount: OPEN_STATUSES.includes(record.status) ? record.mutualCount : null,
+        };
+      },
     );
   }
 

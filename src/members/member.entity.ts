@@ -95,7 +95,7 @@ export function foldKey(value: string | null | undefined): string | null {
 }
 
 /** Every column the per-request loader reads: all but the password hash. */
-export const MEMBER_COLUMNS = [
+const COLUMNS = [
   "id",
   "name",
   "email",
@@ -110,26 +110,36 @@ export const MEMBER_COLUMNS = [
   "whoCanInvite",
   "notifyOnInvitation",
   "reminders",
-]
-  .map((c) => `"${c}"`)
-  .join(", ");
+] as const;
 
-/** A `member` row read with `MEMBER_COLUMNS` as a Member (booleans and dates per engine). */
-export function memberFromRow(row: Record<string, unknown>): Member {
+/** Every column of `member` except the password hash, for hand-written queries. */
+export const MEMBER_COLUMNS = COLUMNS.map((c) => `"${c}"`).join(", ");
+
+/** The same columns of the member row `alias`, each renamed `prefix` + column (joins). */
+export function memberColumnsAs(alias: string, prefix: string): string {
+  return COLUMNS.map((c) => `${alias}."${c}" AS "${prefix}${c}"`).join(", ");
+}
+
+/**
+ * A `member` row read with `MEMBER_COLUMNS` (or `memberColumnsAs` with the same `prefix`)
+ * as a Member (booleans and dates per engine).
+ */
+export function memberFromRow(row: Record<string, unknown>, prefix = ""): Member {
+  const col = (name: (typeof COLUMNS)[number]) => row[prefix + name];
   const m = new Member();
-  m.id = row.id as string;
-  m.name = row.name as string;
-  m.email = row.email as string;
-  m.headline = row.headline as string | null;
-  m.employer = row.employer as string | null;
-  m.industry = row.industry as string | null;
-  m.school = row.school as string | null;
-  m.employerKey = row.employerKey as string | null;
-  m.industryKey = row.industryKey as string | null;
-  m.schoolKey = row.schoolKey as string | null;
-  m.createdAt = toDate(row.createdAt);
-  m.whoCanInvite = row.whoCanInvite as Member["whoCanInvite"];
-  m.notifyOnInvitation = toBool(row.notifyOnInvitation);
-  m.reminders = toBool(row.reminders);
+  m.id = col("id") as string;
+  m.name = col("name") as string;
+  m.email = col("email") as string;
+  m.headline = col("headline") as string | null;
+  m.employer = col("employer") as string | null;
+  m.industry = col("industry") as string | null;
+  m.school = col("school") as string | null;
+  m.employerKey = col("employerKey") as string | null;
+  m.industryKey = col("industryKey") as string | null;
+  m.schoolKey = col("schoolKey") as string | null;
+  m.createdAt = toDate(col("createdAt"));
+  m.whoCanInvite = col("whoCanInvite") as Member["whoCanInvite"];
+  m.notifyOnInvitation = toBool(col("notifyOnInvitation"));
+  m.reminders = toBool(col("reminders"));
   return m;
 }

@@ -1,5 +1,10 @@
 import { Initial1795683128203 } from "./1795683128203-initial";
 import { FoldedKeys1795689569603 } from "./1795689569603-foldedkeys";
+import { StoredRelations1796306425000 } from "./1796306425000-storedrelations";
 
 /** PostgreSQL migrations in order (the same entities as the SQLite set). */
-export const postgresMigrations = [Initial1795683128203, FoldedKeys1795689569603];
+export const postgresMigrations = [
+  Initial1795683128203,
+  FoldedKeys1795689569603,
+  StoredRelations1796306425000,
+];
