@@ -13,6 +13,9 @@ import { ReminderResolver } from "./jobs/reminder.resolver";
 /**
  * Builds the executable schema, once per process. No global middleware and no authChecker:
  * each resolver asks for the viewer (`requireViewer`), which also holds for subscriptions.
+ * So every object type says `simpleResolvers: true`: its plain fields are read by graphql's
+ * own default resolver instead of a type-graphql wrapper per field (a list page reads
+ * hundreds of them).
  */
 export async function buildAppSchema(
   pubsub: AppPubSub = createAppPubSub(),

@@ -364,3 +364,56 @@ describe("a page costs a constant number of SQL statements", () => {
     expect(twenty).toBe(two);
   });
 });
+
+describe("lists read only the columns an operation selects", () => {
+  it("a member read by a list serves every other selection of the same operation", async () => {
+    const [me, sender] = await Promise.all([
+      signUp(server),
+      signUp(server, { headline: "Builds things", employer: "Acme", school: "Tech U" }),
+    ]);
+    const id = await inviteOk(server, sender, me.id, "Hi");
+    // The list selects the sender's name only; the same member is read again below with
+    // more fields (through the request's loader, which the list filled).
+    const both = ok(
+      await gql(
+        server,
+        `query ($id: ID!) {
+          receivedInvitations(first: 5) { edges { node { id sender { name } } } }
+          member(id: $id) { name headline employer school mutualConnectionsCount degree }
+          invitation(id: "${id}") { message respondedAt responseMessage sentAt status }
+        }`,
+        { id: sender.id },
+        me.token,
+      ),
+    );
+    const alone = ok(
+      await gql(
+        server,
+        `query ($id: ID!) {
+          member(id: $id) { name headline employer school mutualConnectionsCount degree }
+          invitation(id: "${id}") { message respondedAt responseMessage sentAt status }
+        }`,
+        { id: sender.id },
+        me.token,
+      ),
+    );
+    expect(both.member).toEqual(alone.member);
+    expect(both.member).toMatchObject({ headline: "Builds things", employer: "Acme" });
+    expect(both.invitation).toEqual(alone.invitation);
+    expect(both.receivedInvitations.edges[0].node).toEqual({ id, sender: { name: sender.name } });
+    // A fragment's fields count too.
+    const viaFragment = ok(
+      await gql(
+        server,
+        `query { receivedInvitations(first: 5) { edges { node { ...Inv } } } }
+         fragment Inv on Invitation { message sender { headline school } }`,
+        {},
+        me.token,
+      ),
+    );
+    expect(viaFragment.receivedInvitations.edges[0].node).toEqual({
+      message: "Hi",
+      sender: { headline: "Builds things", school: "Tech U" },
+    });
+  });
+});

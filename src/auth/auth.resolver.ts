@@ -4,7 +4,10 @@ import { createLoaders } from "../loaders";
 import { Member } from "../members/member.entity";
 import { SignUpInput } from "./auth.inputs";
 
-@ObjectType({ description: "A session: the token to send as `Authorization: Bearer <token>`." })
+@ObjectType({
+  simpleResolvers: true,
+  description: "A session: the token to send as `Authorization: Bearer <token>`.",
+})
 export class AuthPayload {
   @Field({ description: "Signed token (JWT); send it as `Authorization: Bearer <token>`." })
   token: string;

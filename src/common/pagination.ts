@@ -3,7 +3,7 @@ import { Arg, ClassType, Field, Int, ObjectType } from "type-graphql";
 import { badInput } from "./errors";
 
 /** Relay page info. */
-@ObjectType({ description: "Where a page sits in its list." })
+@ObjectType({ simpleResolvers: true, description: "Where a page sits in its list." })
 export class PageInfo {
   @Field({ description: "Whether more items follow this page." })
   hasNextPage: boolean;
@@ -14,7 +14,10 @@ export class PageInfo {
 
 /** The parts of a connection shared by every list: edges, page info, total. */
 export function ConnectionType<T extends object>(node: ClassType<T>, name: string) {
-  @ObjectType(`${name}Edge`, { description: `One ${name} in a list, with its cursor.` })
+  @ObjectType(`${name}Edge`, {
+    simpleResolvers: true,
+    description: `One ${name} in a list, with its cursor.`,
+  })
   class Edge {
     @Field({ description: "Opaque cursor: pass it as `after` to continue after this item." })
     cursor: string;
@@ -23,7 +26,10 @@ export function ConnectionType<T extends object>(node: ClassType<T>, name: strin
     node: T;
   }
 
-  @ObjectType(`${name}Connection`, { description: `A page of ${name} items (Relay connection).` })
+  @ObjectType(`${name}Connection`, {
+    simpleResolvers: true,
+    description: `A page of ${name} items (Relay connection).`,
+  })
   class Connection {
     @Field(() => [Edge], { description: "The items of this page, in order." })
     edges: Edge[];

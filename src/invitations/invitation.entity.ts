@@ -103,8 +103,7 @@ export function pairKeyOf(a: string, b: string): string {
   return a < b ? `${a}:${b}` : `${b}:${a}`;
 }
 
-/** Every column of `invitation`, for hand-written list queries (alias `i`). */
-export const INVITATION_COLUMNS = [
+const COLUMNS = [
   "id",
   "senderId",
   "recipientId",
@@ -117,22 +116,49 @@ export const INVITATION_COLUMNS = [
   "remindedAt",
   "remindAt",
   "mutualCount",
-]
-  .map((c) => `i."${c}"`)
-  .join(", ");
+] as const;
 
-/** An `invitation` row read with `INVITATION_COLUMNS` as an InvitationRecord. */
+/** Every column of `invitation`, for hand-written queries (alias `i`). */
+export const INVITATION_COLUMNS = COLUMNS.map((c) => `i."${c}"`).join(", ");
+
+/** What a view of an invitation always needs: who, the stored state, the order, the pair. */
+const VIEW_COLUMNS: ReadonlySet<string> = new Set([
+  "id",
+  "senderId",
+  "recipientId",
+  "status",
+  "sentAt",
+  "mutualCount",
+]);
+/** Columns read only for the GraphQL field of the same name. */
+const FIELD_COLUMNS: ReadonlySet<string> = new Set(["message", "respondedAt", "responseMessage"]);
+
+/**
+ * The columns a list of `Invitation`s needs (alias `i`) when an operation selects `fields`:
+ * what `viewAs` needs, and the texts and times only if selected somewhere. Columns left out
+ * read as null (`invitationFromRow`), and nothing of this request reads them.
+ */
+export function invitationColumnsFor(fields: ReadonlySet<string>): string {
+  return COLUMNS.filter((c) => VIEW_COLUMNS.has(c) || (FIELD_COLUMNS.has(c) && fields.has(c)))
+    .map((c) => `i."${c}"`)
+    .join(", ");
+}
+
+/**
+ * An `invitation` row read with `INVITATION_COLUMNS` (or `invitationColumnsFor`) as an
+ * InvitationRecord; a column left out reads as null.
+ */
 export function invitationFromRow(row: Record<string, unknown>): InvitationRecord {
   const r = new InvitationRecord();
   r.id = row.id as string;
   r.senderId = row.senderId as string;
   r.recipientId = row.recipientId as string;
-  r.pairKey = row.pairKey as string;
-  r.message = row.message as string | null;
+  r.pairKey = (row.pairKey as string | undefined) ?? pairKeyOf(r.senderId, r.recipientId);
+  r.message = (row.message as string | undefined) ?? null;
   r.status = row.status as StoredStatus;
   r.sentAt = toDate(row.sentAt);
   r.respondedAt = toDateOrNull(row.respondedAt);
-  r.responseMessage = row.responseMessage as string | null;
+  r.responseMessage = (row.responseMessage as string | undefined) ?? null;
   r.remindedAt = toDateOrNull(row.remindedAt);
   r.remindAt = toDateOrNull(row.remindAt);
   r.mutualCount = toInt(row.mutualCount);

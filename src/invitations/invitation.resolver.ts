@@ -1,7 +1,9 @@
 import { Repeater } from "@graphql-yoga/subscription";
+import type { GraphQLResolveInfo } from "graphql";
 import {
   Arg,
   Ctx,
+  Info,
   FieldResolver,
   ID,
   Mutation,
@@ -12,6 +14,7 @@ import {
   type SubscribeResolverData,
 } from "type-graphql";
 import { AfterArg, FirstArg, mapPage, type Page } from "../common/pagination";
+import { selectedNames } from "../common/selection";
 import { Topic, type Topics } from "../common/pubsub";
 import { eagerSubscribe } from "../common/subscribe";
 import { refreshLoaders, requireViewer, type Context } from "../context";
@@ -59,6 +62,7 @@ export class InvitationResolver {
     orderBy?: InvitationOrder,
     @FirstArg() first?: number,
     @AfterArg() after?: string,
+    @Info() info?: GraphQLResolveInfo,
   ) {
     const page = await ctx.services.invitations.listReceived(
       requireViewer(ctx),
@@ -67,6 +71,7 @@ export class InvitationResolver {
       first,
       after,
       { relations: filter?.relations, search: filter?.search },
+      selectedNames(info!),
     );
     return primed(page, ctx);
   }
@@ -84,12 +89,14 @@ export class InvitationResolver {
     status?: InvitationStatus,
     @FirstArg() first?: number,
     @AfterArg() after?: string,
+    @Info() info?: GraphQLResolveInfo,
   ) {
     const page = await ctx.services.invitations.listSent(
       requireViewer(ctx),
       status ?? null,
       first,
       after,
+      selectedNames(info!),
     );
     return primed(page, ctx);
   }

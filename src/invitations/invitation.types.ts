@@ -93,6 +93,7 @@ registerEnumType(ReportReason, {
 
 /** The GraphQL shape of an invitation: always built from `viewAs` for one viewer. */
 @ObjectType({
+  simpleResolvers: true,
   implements: Node,
   description: "An invitation to connect, as the viewer may see it.",
 })
@@ -141,7 +142,7 @@ export class Invitation implements Node {
 
 export const InvitationConnection = ConnectionType(Invitation, "Invitation");
 
-@ObjectType({ description: "The result of sending an invitation." })
+@ObjectType({ simpleResolvers: true, description: "The result of sending an invitation." })
 export class SendInvitationPayload {
   @Field(() => Invitation, {
     description:
@@ -153,7 +154,10 @@ export class SendInvitationPayload {
   connected: boolean;
 }
 
-@ObjectType({ description: "Pushed to a sender when the recipient declines their invitation." })
+@ObjectType({
+  simpleResolvers: true,
+  description: "Pushed to a sender when the recipient declines their invitation.",
+})
 export class InvitationDeclinedEvent {
   @Field(() => Invitation, { description: "The declined invitation." })
   invitation: Invitation;
@@ -165,7 +169,10 @@ export class InvitationDeclinedEvent {
   declinedAt: Date;
 }
 
-@ObjectType({ description: "One id a bulk action could not act on, and why." })
+@ObjectType({
+  simpleResolvers: true,
+  description: "One id a bulk action could not act on, and why.",
+})
 export class BulkInvitationFailure {
   @Field(() => ID, { description: "The id as given." })
   id: string;
@@ -177,7 +184,10 @@ export class BulkInvitationFailure {
   message: string;
 }
 
-@ObjectType({ description: "The result of a bulk action on invitations (one transaction)." })
+@ObjectType({
+  simpleResolvers: true,
+  description: "The result of a bulk action on invitations (one transaction).",
+})
 export class BulkInvitationsPayload {
   @Field(() => [Invitation], { description: "The invitations acted on, as you now see them." })
   succeeded: Invitation[];

@@ -1,6 +1,6 @@
 import { Field, ID, ObjectType } from "type-graphql";
 import { BeforeInsert, BeforeUpdate, Column, Entity, Index, PrimaryColumn } from "typeorm";
-import { toBool, toDate } from "../db/sql";
+import { toBool, toDateOrNull } from "../db/sql";
 import { Node } from "../common/node";
 
 /**
@@ -9,7 +9,7 @@ import { Node } from "../common/node";
  * resolved per viewer in MemberResolver.
  */
 @Entity("member")
-@ObjectType({ implements: Node, description: "A member of the network." })
+@ObjectType({ simpleResolvers: true, implements: Node, description: "A member of the network." })
 export class Member implements Node {
   @PrimaryColumn("varchar", { length: 36 })
   @Field(() => ID, { description: "Opaque identifier." })
@@ -115,14 +115,34 @@ const COLUMNS = [
 /** Every column of `member` except the password hash, for hand-written queries. */
 export const MEMBER_COLUMNS = COLUMNS.map((c) => `"${c}"`).join(", ");
 
-/** The same columns of the member row `alias`, each renamed `prefix` + column (joins). */
-export function memberColumnsAs(alias: string, prefix: string): string {
-  return COLUMNS.map((c) => `${alias}."${c}" AS "${prefix}${c}"`).join(", ");
+/** Member columns that are GraphQL fields of the same name; the others serve the server. */
+const FIELD_COLUMNS: ReadonlySet<string> = new Set([
+  "name",
+  "email",
+  "headline",
+  "employer",
+  "industry",
+  "school",
+]);
+
+/**
+ * Columns of the member row `alias`, each renamed `prefix` + column (joins). With `fields`
+ * (the names an operation selects), only the id and the field columns among them: a member
+ * read this way serves that operation's resolvers, and nothing else reads it.
+ */
+export function memberColumnsAs(
+  alias: string,
+  prefix: string,
+  fields: ReadonlySet<string> | null = null,
+): string {
+  return COLUMNS.filter((c) => !fields || c === "id" || (FIELD_COLUMNS.has(c) && fields.has(c)))
+    .map((c) => `${alias}."${c}" AS "${prefix}${c}"`)
+    .join(", ");
 }
 
 /**
  * A `member` row read with `MEMBER_COLUMNS` (or `memberColumnsAs` with the same `prefix`)
- * as a Member (booleans and dates per engine).
+ * as a Member (booleans and dates per engine); columns left out stay undefined.
  */
 export function memberFromRow(row: Record<string, unknown>, prefix = ""): Member {
   const col = (name: (typeof COLUMNS)[number]) => row[prefix + name];
@@ -137,7 +157,7 @@ export function memberFromRow(row: Record<string, unknown>, prefix = ""): Member
   m.employerKey = col("employerKey") as string | null;
   m.industryKey = col("industryKey") as string | null;
   m.schoolKey = col("schoolKey") as string | null;
-  m.createdAt = toDate(col("createdAt"));
+  m.createdAt = toDateOrNull(col("createdAt"))!;
   m.whoCanInvite = col("whoCanInvite") as Member["whoCanInvite"];
   m.notifyOnInvitation = toBool(col("notifyOnInvitation"));
   m.reminders = toBool(col("reminders"));

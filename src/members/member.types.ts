@@ -39,6 +39,7 @@ registerEnumType(SuggestionReason, {
 });
 
 @ObjectType({
+  simpleResolvers: true,
   description:
     "A member the viewer may know: not connected, no open invitation either way, no block either way.",
 })

@@ -21,7 +21,11 @@ registerEnumType(NotificationKind, {
 });
 
 /** A notification for the viewer; built from the stored row. */
-@ObjectType({ implements: Node, description: "Something that happened for the viewer." })
+@ObjectType({
+  simpleResolvers: true,
+  implements: Node,
+  description: "Something that happened for the viewer.",
+})
 export class Notification implements Node {
   @Field(() => ID, { description: "Opaque identifier." })
   id: string;

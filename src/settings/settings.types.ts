@@ -21,7 +21,10 @@ registerEnumType(WhoCanInvite, {
   },
 });
 
-@ObjectType({ description: "The viewer's invitation settings (private to them)." })
+@ObjectType({
+  simpleResolvers: true,
+  description: "The viewer's invitation settings (private to them).",
+})
 export class InvitationSettings {
   @Field(() => WhoCanInvite, { description: "Who may invite the viewer." })
   whoCanInvite: WhoCanInvite;
