@@ -98,7 +98,9 @@ export function createBroker(redisUrl: string | null, logger: Logger): Broker {
       close: async () => {},
     };
   }
-  const options = { maxRetriesPerRequest: 3, lazyConnect: false };
+  // Auto-pipelining: the signals of one commit (and of commits in the same turn) go out in
+  // one write to Redis instead of one each.
+  const options = { maxRetriesPerRequest: 3, lazyConnect: false, enableAutoPipelining: true };
   const publishClient = new Redis(redisUrl, options);
   const subscribeClient = new Redis(redisUrl, options);
   for (const client of [publishClient, subscribeClient]) {

@@ -1,3 +1,4 @@
+import { createHash } from "node:crypto";
 import { mkdirSync } from "node:fs";
 import { dirname } from "node:path";
 import pg from "pg";
@@ -128,6 +129,7 @@ export async function openDatabase(
       });
   if (target.databaseUrl) datetimeIsTimestamptz(dataSource);
   await dataSource.initialize();
+  if (target.databaseUrl) prepareOnEachConnection(dataSource);
   // The counter also hears TypeORM's afterQuery event, which ends a statement's timing.
   dataSource.subscribers.push(counter);
   if (target.databaseUrl) {
@@ -215,4 +217,46 @@ function addFunctions(db: BetterSqlite): void {
 function prepareSqlitePath(path: string): string {
   if (path !== ":memory:") mkdirSync(dirname(path), { recursive: true });
   return path;
+}
+
+/** Statements prepared per connection at most; beyond, a statement is parsed each time. */
+const MAX_PREPARED = 500;
+
+/**
+ * PostgreSQL: every parameterised statement runs as a named prepared statement on its pooled
+ * connection (node-postgres sends Parse once per connection and name, then only Bind and
+ * Execute), so the server neither parses nor plans the same text again. The app's SQL is a
+ * bounded set of texts; the name is a hash of the text, so a text can never meet another's
+ * statement, and past MAX_PREPARED names a connection parses as before.
+ */
+function prepareOnEachConnection(dataSource: DataSource): void {
+  type Query = (...args: unknown[]) => unknown;
+  const pool = (dataSource.driver as unknown as { master: PgPool }).master;
+  const patch = (client: { query: Query; prepared?: Set<string> }) => {
+    if (client.prepared) return;
+    const prepared = (client.prepared = new Set<string>());
+    const query = client.query.bind(client);
+    client.query = (text: unknown, values?: unknown, ...rest: unknown[]) => {
+      if (typeof text !== "string" || !Array.isArray(values) || rest.length > 0) {
+        return query(text, values, ...rest);
+      }
+      const name = "s" + createHash("sha1").update(text).digest("base64url");
+      if (!prepared.has(name)) {
+        if (prepared.size >= MAX_PREPARED) return query(text, values);
+        prepared.add(name);
+      }
+      return query({ name, text, values });
+    };
+  };
+  pool.on("connect", patch);
+  for (const client of pool._clients ?? []) patch(client);
+}
+
+interface PgPool {
+  on(
+    event: "connect",
+    listener: (client: { query: (...args: unknown[]) => unknown }) => void,
+  ): void;
+  /** node-postgres's own list of the pool's clients (those connected before the patch). */
+  _clients?: { query: (...args: unknown[]) => unknown }[];
 }

@@ -15,3 +15,19 @@ export async function lockMembers(em: EntityManager, ids: (string | null | undef
     unique,
   ]);
 }
+
+/**
+ * `lockMembers` for the two parties of invitation `id`, found and locked in one statement (a
+ * round trip less than reading the invitation first); nothing when it does not exist. The
+ * caller reads the invitation after this, and sees what a concurrent winner left.
+ */
+export async function lockInvitationParties(em: EntityManager, id: string) {
+  if (em.connection.options.type !== "postgres") return;
+  await em.query(
+    `SELECT m."id" FROM "member" m WHERE m."id" IN (
+       SELECT i."senderId" FROM "invitation" i WHERE i."id" = $1
+       UNION SELECT i."recipientId" FROM "invitation" i WHERE i."id" = $1)
+     ORDER BY m."id" FOR NO KEY UPDATE`,
+    [id],
+  );
+}

@@ -3,7 +3,7 @@ import type { EntityManager } from "typeorm";
 import type { Deps } from "../deps";
 import { AppError, badInput, conflict, notFound } from "../common/errors";
 import { noBlockBetween } from "../blocks/visibility";
-import { lockMembers } from "../db/locks";
+import { lockInvitationParties, lockMembers } from "../db/locks";
 import { Changes, written } from "../db/changes";
 import { RetryTransaction } from "../db/writer";
 import { pageSize, toPage, type Page } from "../common/pagination";
@@ -36,7 +36,7 @@ import { Invitation } from "./invitation.types";
 import { memberColumnsAs, memberFromRow, type Member } from "../members/member.entity";
 import { ReportRecord } from "./report.entity";
 import { deliveryFor, type Recipient } from "./gate";
-import { checkSendLimits } from "./limits";
+import { checkSendLimits, SEND_LIMIT_COLUMNS, sendLimitParams } from "./limits";
 
 export type ReceivedBucket = "PENDING" | "IGNORED" | "FILTERED";
 export type InvitationOrder = "NEWEST" | "OLDEST" | "MOST_MUTUAL_CONNECTIONS";
@@ -57,6 +57,8 @@ export interface PairState extends Recipient {
   openId: string | null;
   openSenderId: string | null;
   cooldownFrom: Date | null;
+  /** The sender's counts for the send limits (`limits.ts`, SEND_LIMIT_COLUMNS). */
+  limits: Record<string, unknown>;
   /** What a new invitation stores about the pair (InvitationRecord's relation columns). */
   relations: Pick<InvitationRecord, "mutualCount" | "sameEmployer" | "sameIndustry" | "sameSchool">;
 }
@@ -214,7 +216,7 @@ export class InvitationService {
         return written({ invitation: accepted.invitation, connected: true }, accepted.changes);
       }
       if (pair.cooldownFrom) this.refuseDuringCooldown(pair.cooldownFrom, now);
-      await checkSendLimits(em, this.deps.config, viewerId, now);
+      await checkSendLimits(em, this.deps.config, viewerId, now, pair.limits);
       const delivery = await deliveryFor(em, pair, viewerId, input.recipientEmail ?? null);
       const record = Object.assign(new InvitationRecord(), {
         id: randomUUID(),
@@ -299,7 +301,8 @@ export class InvitationService {
            WHERE c1."memberId" = :viewerId AND c2."memberId" = :recipientId) AS "mutualCount",
          ${sameKey("m", "v", "employerKey")} AS "sameEmployer",
          ${sameKey("m", "v", "industryKey")} AS "sameIndustry",
-         ${sameKey("m", "v", "schoolKey")} AS "sameSchool"
+         ${sameKey("m", "v", "schoolKey")} AS "sameSchool",
+         ${SEND_LIMIT_COLUMNS}
        FROM "member" m
        INNER JOIN "member" v ON v."id" = :viewerId
        LEFT JOIN "invitation" o ON o."pairKey" = :pairKey AND o."status" IN (:...open)
@@ -308,8 +311,9 @@ export class InvitationService {
         viewerId,
         recipientId,
         pairKey,
-        open: OPEN_STATUSES,
         since: new Date(now.getTime() - this.deps.config.cooldownMs),
+        senderId: viewerId,
+        ...sendLimitParams(this.deps.config, now),
       },
     );
     if (!row) return null;
@@ -324,6 +328,7 @@ export class InvitationService {
       openId: (row.openId as string | null) ?? null,
       openSenderId: (row.openSenderId as string | null) ?? null,
       cooldownFrom: toDateOrNull(row.cooldownFrom),
+      limits: row,
       relations: {
         mutualCount: toInt(row.mutualCount),
         sameEmployer: toBool(row.sameEmployer),
@@ -634,12 +639,9 @@ export class InvitationService {
     id: string,
     lock = false,
   ): Promise<InvitationRecord | null> {
-    let found = await this.readForParty(em, viewerId, id);
-    if (found && lock && em.connection.options.type === "postgres") {
-      // Lock the pair, then read the state again: it is what a concurrent winner left.
-      await lockMembers(em, [found.record.senderId, found.record.recipientId]);
-      found = await this.readForParty(em, viewerId, id);
-    }
+    // Lock the pair first, then read the state: it is what a concurrent winner left.
+    if (lock) await lockInvitationParties(em, id);
+    const found = await this.readForParty(em, viewerId, id);
     return found?.unblocked ? found.record : null;
   }
 

@@ -1,41 +1,52 @@
 import type { EntityManager } from "typeorm";
 import type { Config } from "../config";
 import { rateLimited } from "../common/errors";
-import { query, toBool, toDateOrNull, toInt } from "../db/sql";
+import { toBool, toDateOrNull, toInt } from "../db/sql";
 import { OPEN_STATUSES } from "./lifecycle";
 import { ReportRecord } from "./report.entity";
 
 const WEEK_MS = 7 * 24 * 60 * 60 * 1000;
 
 /**
+ * The counts the limits need, as columns of another statement (the send's one read of the
+ * pair, `InvitationService.pairState`: a round trip less per send on PostgreSQL), with
+ * `sendLimitParams`. `:senderId` names the sender.
+ */
+export const SEND_LIMIT_COLUMNS = `
+  (SELECT COUNT(*) FROM "invitation" w
+    WHERE w."senderId" = :senderId AND w."sentAt" > :weekAgo) AS "weekCount",
+  (SELECT MIN(w."sentAt") FROM "invitation" w
+    WHERE w."senderId" = :senderId AND w."sentAt" > :weekAgo) AS "weekOldest",
+  (SELECT COUNT(*) FROM "invitation" o
+    WHERE o."senderId" = :senderId AND o."status" IN (:...open)) AS "openCount",
+  (SELECT MIN(o."sentAt") FROM "invitation" o
+    WHERE o."senderId" = :senderId AND o."status" IN (:...open)) AS "openOldest",
+  EXISTS (SELECT 1 FROM "report" r
+    WHERE r."senderId" = :senderId AND r."createdAt" > :reportsSince) AS "reportedLately"`;
+
+/** The parameters of SEND_LIMIT_COLUMNS at `now` (besides `senderId`). */
+export function sendLimitParams(config: Config, now: Date): Record<string, unknown> {
+  return {
+    weekAgo: new Date(now.getTime() - WEEK_MS),
+    open: OPEN_STATUSES,
+    reportsSince: new Date(now.getTime() - config.reportWindowMs - config.reportSuspensionMs),
+  };
+}
+
+/**
  * Limits against spam, checked inside the transaction that inserts the invitation, so
- * aliases in one request and concurrent requests are all counted (writes are serialized).
- * Throws RATE_LIMITED with `retryAfter` (seconds) when one is reached.
+ * aliases in one request and concurrent requests are all counted (writes are serialized),
+ * from the SEND_LIMIT_COLUMNS read in that transaction (`row`). Throws RATE_LIMITED with
+ * `retryAfter` (seconds) when one is reached.
  */
 export async function checkSendLimits(
   em: EntityManager,
   config: Config,
   senderId: string,
   now: Date,
+  row: Record<string, unknown>,
 ): Promise<void> {
-  const weekAgo = new Date(now.getTime() - WEEK_MS);
   const since = new Date(now.getTime() - config.reportWindowMs - config.reportSuspensionMs);
-  // Every count in one statement: this runs on every send.
-  const [row] = await query<Record<string, unknown>>(
-    em,
-    `SELECT
-       (SELECT COUNT(*) FROM "invitation" w
-         WHERE w."senderId" = :senderId AND w."sentAt" > :weekAgo) AS "weekCount",
-       (SELECT MIN(w."sentAt") FROM "invitation" w
-         WHERE w."senderId" = :senderId AND w."sentAt" > :weekAgo) AS "weekOldest",
-       (SELECT COUNT(*) FROM "invitation" o
-         WHERE o."senderId" = :senderId AND o."status" IN (:...open)) AS "openCount",
-       (SELECT MIN(o."sentAt") FROM "invitation" o
-         WHERE o."senderId" = :senderId AND o."status" IN (:...open)) AS "openOldest",
-       EXISTS (SELECT 1 FROM "report" r
-         WHERE r."senderId" = :senderId AND r."createdAt" > :since) AS "reportedLately"`,
-    { senderId, weekAgo, open: OPEN_STATUSES, since },
-  );
   if (toBool(row.reportedLately)) await checkReportSuspension(em, config, senderId, now, since);
 
   if (toInt(row.weekCount) >= config.weeklyInviteLimit) {
