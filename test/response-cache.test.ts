@@ -24,6 +24,7 @@ import {
   type GqlResult,
   type TestMember,
 } from "./helpers/http";
+import { actRandomly, RANDOM_ACTS, type RandomAct } from "./helpers/random-acts";
 import { ON_POSTGRES, startTestServer, type TestServer } from "./helpers/server";
 
 const INBOX = `query Inbox { receivedInvitations(first: 20) {
@@ -225,18 +226,7 @@ describe("response cache", () => {
     const step = fc.record({
       who: fc.nat(people.length - 1),
       other: fc.nat(people.length - 1),
-      what: fc.constantFrom(
-        "invite",
-        "accept",
-        "ignore",
-        "decline",
-        "withdraw",
-        "remove",
-        "block",
-        "unblock",
-        "signUp",
-        "read",
-      ),
+      what: fc.constantFrom<RandomAct | "read">(...RANDOM_ACTS, "read"),
     });
     await fc.assert(
       fc.asyncProperty(
@@ -260,47 +250,9 @@ describe("response cache", () => {
       { numRuns: 12, endOnFailure: true },
     );
 
-    async function perform(me: TestMember, other: TestMember, what: string): Promise<void> {
-      if (what === "read") {
-        await Promise.all(READS.map((q) => gql(server, q, {}, me.token)));
-        return;
-      }
-      if (what === "invite") {
-        await gql(
-          server,
-          `mutation ($id: ID!) { sendInvitation(input: { recipientId: $id }) { connected } }`,
-          { id: other.id },
-          me.token,
-        );
-        return;
-      }
-      if (what === "remove" || what === "block" || what === "unblock") {
-        const field = {
-          remove: "removeConnection",
-          block: "blockMember",
-          unblock: "unblockMember",
-        };
-        const arg = what === "remove" ? "memberId" : "id";
-        await gql(
-          server,
-          `mutation ($id: ID!) { ${field[what]}(${arg}: $id) }`,
-          { id: other.id },
-          me.token,
-        );
-        return;
-      }
-      if (what === "signUp") {
-        await signUp(server, { name: `${tag} new` });
-        return;
-      }
-      // Answer (or withdraw) the newest invitation of the right side, if there is one.
-      const list = what === "withdraw" ? SENT : INBOX;
-      const data = ok(await gql(server, list, {}, me.token));
-      const edges = (what === "withdraw" ? data.sentInvitations : data.receivedInvitations).edges;
-      const target = edges.find((e: { node: { status: string } }) => e.node.status === "PENDING");
-      if (!target) return;
-      const action = `${what}Invitation` as Parameters<typeof act>[2];
-      await act(server, me, action, target.node.id);
+    async function perform(me: TestMember, other: TestMember, what: RandomAct | "read") {
+      if (what === "read") await Promise.all(READS.map((q) => gql(server, q, {}, me.token)));
+      else await actRandomly(server, me, other, what, `${tag} new`);
     }
   }, 120_000);
 });
