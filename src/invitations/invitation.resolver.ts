@@ -195,12 +195,14 @@ export class InvitationResolver {
 
   @FieldResolver(() => Member, { description: "Who sent it." })
   sender(@Root() inv: Invitation, @Ctx() ctx: Context) {
-    return ctx.loaders.member.load(inv.senderId);
+    return ctx.loaders.known.member.get(inv.senderId) ?? ctx.loaders.member.load(inv.senderId);
   }
 
   @FieldResolver(() => Member, { description: "Who received it." })
   recipient(@Root() inv: Invitation, @Ctx() ctx: Context) {
-    return ctx.loaders.member.load(inv.recipientId);
+    return (
+      ctx.loaders.known.member.get(inv.recipientId) ?? ctx.loaders.member.load(inv.recipientId)
+    );
   }
 
   @Subscription(() => Invitation, {
@@ -284,12 +286,8 @@ function invitationStream<
 /** The page's invitations, with what the list read about the other party handed to the loaders. */
 function primed(page: Page<Listed>, ctx: Context): Page<Invitation> {
   return mapPage(page, ({ invitation, other, mutualCount }) => {
-    ctx.loaders.member.prime(other.id, other);
-    if (mutualCount !== null) {
-      // Open: the two are not connected, and the row keeps what they share.
-      ctx.loaders.mutualCount.prime(other.id, mutualCount);
-      ctx.loaders.connectedToViewer.prime(other.id, false);
-    }
+    // Open: the two are not connected, and the row keeps what they share.
+    ctx.loaders.prime(other, mutualCount === null ? {} : { mutualCount, connected: false });
     return invitation;
   });
 }

@@ -62,8 +62,7 @@ export class MemberResolver {
     const page = await ctx.services.members.search(viewerId, search, first, after);
     return mapPage(page, (node) => {
       // The search already knows who is connected: spare the field resolvers a query.
-      ctx.loaders.member.prime(node.member.id, node.member);
-      ctx.loaders.connectedToViewer.prime(node.member.id, node.rank === 0);
+      ctx.loaders.prime(node.member, { connected: node.rank === 0 });
       return node.member;
     });
   }
@@ -86,9 +85,7 @@ export class MemberResolver {
     const viewerId = requireViewer(ctx);
     const suggestions = await ctx.services.members.suggest(viewerId, first);
     return suggestions.map((s) => {
-      ctx.loaders.member.prime(s.member.id, s.member);
-      ctx.loaders.connectedToViewer.prime(s.member.id, false);
-      ctx.loaders.mutualCount.prime(s.member.id, s.sharedConnectionsCount);
+      ctx.loaders.prime(s.member, { connected: false, mutualCount: s.sharedConnectionsCount });
       return {
         member: s.member,
         reasons: s.reasons.map((r) => SuggestionReason[r]),
@@ -124,12 +121,18 @@ export class MemberResolver {
   }
 
   @FieldResolver(() => ConnectionDegree, { description: "How far the member is from the viewer." })
-  async degree(@Root() m: Member, @Ctx() ctx: Context): Promise<ConnectionDegree> {
+  degree(@Root() m: Member, @Ctx() ctx: Context): ConnectionDegree | Promise<ConnectionDegree> {
     if (m.id === ctx.viewerId) return ConnectionDegree.SELF;
     if (!ctx.viewerId) return ConnectionDegree.THIRD_PLUS;
-    if (await ctx.loaders.connectedToViewer.load(m.id)) return ConnectionDegree.FIRST;
-    if ((await ctx.loaders.mutualCount.load(m.id)) > 0) return ConnectionDegree.SECOND;
-    return ConnectionDegree.THIRD_PLUS;
+    const { known } = ctx.loaders;
+    const connected = known.connected.get(m.id);
+    const mutual = known.mutualCount.get(m.id);
+    if (connected !== undefined && (connected || mutual !== undefined)) {
+      return degreeOf(connected, mutual ?? 0);
+    }
+    return ctx.loaders.connectedToViewer
+      .load(m.id)
+      .then(async (c) => degreeOf(c, c ? 0 : await ctx.loaders.mutualCount.load(m.id)));
   }
 
   @FieldResolver(() => Int, {
@@ -137,7 +140,7 @@ export class MemberResolver {
   })
   mutualConnectionsCount(@Root() m: Member, @Ctx() ctx: Context): Promise<number> | number {
     if (m.id === ctx.viewerId) return 0;
-    return ctx.loaders.mutualCount.load(m.id);
+    return ctx.loaders.known.mutualCount.get(m.id) ?? ctx.loaders.mutualCount.load(m.id);
   }
 
   /** Rule 9: the member themself and first-degree connections see email and connections. */
@@ -155,4 +158,10 @@ export class MemberResolver {
     const byId = new Map(page.edges.map((e, i) => [e.node, members[i] as Member]));
     return mapPage(page, (id) => byId.get(id)!);
   }
+}
+
+/** Another member's degree, from whether they are connected and what they share. */
+function degreeOf(connected: boolean, mutual: number): ConnectionDegree {
+  if (connected) return ConnectionDegree.FIRST;
+  return mutual > 0 ? ConnectionDegree.SECOND : ConnectionDegree.THIRD_PLUS;
 }
