@@ -9,7 +9,7 @@ import { RetryTransaction } from "../db/writer";
 import { pageSize, toPage, type Page } from "../common/pagination";
 import { Topic, type Signal } from "../common/pubsub";
 import type { ConnectionService } from "../connections/connection.service";
-import type { NotificationService } from "../notifications/notification.service";
+import type { NotificationService, PriorWrite } from "../notifications/notification.service";
 import {
   INVITATION_COLUMNS,
   invitationColumnsFor,
@@ -132,6 +132,20 @@ function changedBy(before: InvitationState, after: InvitationState, actorId: str
   return Changes.of(...members);
 }
 
+/** Which effects write to the database (the others only queue signals). */
+const WRITES: { [T in Effect["type"]]: boolean } = {
+  connect: true,
+  notify: true,
+  recordReport: true,
+  publish: false,
+  retractReceivedNotification: false,
+};
+
+/** The same parameters, each name with `prefix` (statements merged into one). */
+function prefixed(prefix: string, params: Record<string, unknown>): Record<string, unknown> {
+  return Object.fromEntries(Object.entries(params).map(([k, v]) => [prefix + k, v]));
+}
+
 /** The signal each `publish` effect sends, after the commit: always to the sender. */
 const PUBLISHED: {
   [T in PublishEffect["topic"]]: (record: InvitationRecord, now: Date) => Signal;
@@ -232,26 +246,28 @@ export class InvitationService {
         remindAt: null,
         ...pair.relations,
       });
-      await execute(
-        em,
-        `INSERT INTO "invitation" ("id", "senderId", "recipientId", "pairKey", "message",
+      const insert: PriorWrite = {
+        sql: `INSERT INTO "invitation" ("id", "senderId", "recipientId", "pairKey", "message",
            "status", "sentAt", "respondedAt", "responseMessage", "remindedAt", "remindAt",
            "mutualCount", "sameEmployer", "sameIndustry", "sameSchool")
-         VALUES (:id, :senderId, :recipientId, :pairKey, :message, :status, :sentAt,
-           NULL, NULL, NULL, NULL, :mutualCount, :sameEmployer, :sameIndustry, :sameSchool)`,
-        { ...record },
-      );
+         VALUES (:i_id, :i_senderId, :i_recipientId, :i_pairKey, :i_message, :i_status,
+           :i_sentAt, NULL, NULL, NULL, NULL, :i_mutualCount, :i_sameEmployer, :i_sameIndustry,
+           :i_sameSchool)`,
+        params: prefixed("i_", { ...record }),
+      };
+      const notifies = delivery === "PENDING" && pair.notifyOnInvitation;
+      if (!notifies) await execute(em, insert.sql, insert.params);
       if (delivery === "PENDING") {
-        if (pair.notifyOnInvitation) {
-          signals.push(
-            await this.notifications.add(em, {
-              recipientId,
-              kind: "INVITATION_RECEIVED",
-              actorId: viewerId,
-              invitationId: record.id,
-              message,
-            }),
-          );
+        if (notifies) {
+          // The invitation goes in with its notification (one statement on PostgreSQL).
+          const notification = {
+            recipientId,
+            kind: "INVITATION_RECEIVED" as const,
+            actorId: viewerId,
+            invitationId: record.id,
+            message,
+          };
+          signals.push(await this.notifications.add(em, notification, insert));
         }
         // The inbox's own live update; `notifyOnInvitation` only silences the notification.
         signals.push({
@@ -552,6 +568,7 @@ export class InvitationService {
     let changes = changedBy(record, { ...record, ...result.next }, actorId);
     const previous = record.status;
     const changed = result.next.status !== previous;
+    let update: PriorWrite | null = null;
     // Ignoring or reporting cancels the recipient's own reminder (the lifecycle's ignore row).
     const cancelsReminder = action === "ignore" || action === "report";
     if (changed || cancelsReminder) {
@@ -563,18 +580,38 @@ export class InvitationService {
       const params = Object.fromEntries(Object.entries(set).map(([c, v]) => [`set_${c}`, v]));
       // Only from the state the rules were checked against: a job (expiry) that changed it
       // meanwhile makes this transaction start over and decide again.
-      const written = await execute(
-        em,
-        `UPDATE "invitation" SET ${columns.join(", ")} WHERE "id" = :id AND "status" = :previous`,
-        { ...params, id: record.id, previous },
-      );
-      if (!written) throw new RetryTransaction();
+      update = {
+        sql: `UPDATE "invitation" SET ${columns.join(", ")}
+          WHERE "id" = :u_id AND "status" = :u_previous`,
+        params: { ...params, u_id: record.id, u_previous: previous },
+      };
     }
     Object.assign(record, changed ? result.next : {});
     for (const effect of result.effects) {
-      changes = changes.and(await this.applyEffect(em, record, effect, now, signals, extra));
+      // The update goes in with the notification when that is the next write (a decline: one
+      // statement on PostgreSQL), else before any other write.
+      const carries = update && effect.type === "notify";
+      if (update && !carries && WRITES[effect.type]) update = await this.run(em, update);
+      const done = await this.applyEffect(
+        em,
+        record,
+        effect,
+        now,
+        signals,
+        extra,
+        carries ? update! : undefined,
+      );
+      if (carries) update = null;
+      changes = changes.and(done);
     }
+    if (update) await this.run(em, update);
     return { invitation: this.view(record, actorId)!, changes };
+  }
+
+  /** Runs a write that must change its row (else the transaction starts over); null after. */
+  private async run(em: EntityManager, write: PriorWrite): Promise<null> {
+    if ((await execute(em, write.sql, write.params)) === 0) throw new RetryTransaction();
+    return null;
   }
 
   private async applyEffect(
@@ -584,6 +621,7 @@ export class InvitationService {
     now: Date,
     signals: Signal[],
     extra: { reportReason?: string },
+    prior?: PriorWrite,
   ): Promise<Changes> {
     switch (effect.type) {
       case "connect":
@@ -592,13 +630,17 @@ export class InvitationService {
         const to = effect.to === "sender" ? record.senderId : record.recipientId;
         const actor = effect.to === "sender" ? record.recipientId : record.senderId;
         signals.push(
-          await this.notifications.add(em, {
-            recipientId: to,
-            kind: effect.kind,
-            actorId: actor,
-            invitationId: record.id,
-            message: record.responseMessage,
-          }),
+          await this.notifications.add(
+            em,
+            {
+              recipientId: to,
+              kind: effect.kind,
+              actorId: actor,
+              invitationId: record.id,
+              message: record.responseMessage,
+            },
+            prior,
+          ),
         );
         return Changes.of(to);
       }

@@ -8,10 +8,23 @@ import { pageSize, toPage } from "../common/pagination";
 import { Topic, type Signal } from "../common/pubsub";
 import { eagerSubscribe } from "../common/subscribe";
 import { Changes, written } from "../db/changes";
-import { query, toInt } from "../db/sql";
+import { execute, query, toInt } from "../db/sql";
+import { RetryTransaction } from "../db/writer";
 import { NotificationRecord, type NotificationKind } from "./notification.entity";
 
 /** Stores, lists and streams notifications; the stored rows are the truth, signals only wake. */
+/**
+ * A write that must happen just before a notification is stored, in the same transaction:
+ * on PostgreSQL it runs in the same statement (a data-modifying WITH: one round trip less per
+ * send and per answer), on SQLite just before it. It must change a row: if it changes none
+ * (its row moved meanwhile), the transaction starts over. Its parameters must not be named
+ * like the notification's (`id`, `recipientId`, ...): give them a prefix.
+ */
+export interface PriorWrite {
+  sql: string;
+  params: Record<string, unknown>;
+}
+
 export class NotificationService {
   constructor(private readonly deps: Deps) {}
 
@@ -29,19 +42,27 @@ export class NotificationService {
       invitationId: string | null;
       message: string | null;
     },
+    /** A write that goes before, in the same statement on PostgreSQL (`PriorWrite`). */
+    prior?: PriorWrite,
   ): Promise<Signal> {
+    const postgres = em.connection.options.type === "postgres";
+    if (prior && !postgres && (await execute(em, prior.sql, prior.params)) === 0) {
+      throw new RetryTransaction();
+    }
+    const merged = prior && postgres;
     // One statement: the next number and the row (RETURNING: SQLite >= 3.35 and PostgreSQL).
-    const [row] = await query<{ seq: unknown }>(
+    const [row] = await query<{ seq: unknown; prior?: unknown }>(
       em,
-      `INSERT INTO "notification"
+      `${merged ? `WITH "prior" AS (${prior.sql} RETURNING 1) ` : ""}INSERT INTO "notification"
          ("id", "recipientId", "seq", "kind", "actorId", "invitationId", "message", "read", "createdAt")
        VALUES (:id, :recipientId,
          (SELECT COALESCE(MAX(p."seq"), 0) + 1 FROM "notification" p WHERE p."recipientId" = :owner),
          :kind, :actorId, :invitationId, :message, :read, :createdAt)
-       RETURNING "seq"`,
+       RETURNING "seq"${merged ? `, (SELECT COUNT(*) FROM "prior") AS "prior"` : ""}`,
       // (`owner` repeats recipientId: PostgreSQL wants one type per parameter, and the column
       // and the comparison would deduce two.)
       {
+        ...(merged ? prior.params : {}),
         id: randomUUID(),
         read: false,
         createdAt: this.deps.clock.now(),
@@ -49,6 +70,8 @@ export class NotificationService {
         owner: n.recipientId,
       },
     );
+    // The prior write found its row changed meanwhile: the transaction starts over.
+    if (merged && toInt(row.prior) === 0) throw new RetryTransaction();
     const seq = toInt(row.seq);
     return { topic: Topic.NotificationAdded, memberId: n.recipientId, payload: { seq } };
   }
