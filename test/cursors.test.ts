@@ -173,3 +173,94 @@ describe("bad cursors are BAD_USER_INPUT on every list", () => {
     });
   });
 });
+
+describe("list cursors belong to their viewer, list and arguments", () => {
+  // Each list's cursor is sealed to who asked, which list (field and parent) and the arguments
+  // that shape it. Before, a cursor from a contact's `connections` (which shows no times) was a
+  // valid `sentInvitations(after:)`, whose items show `sentAt`: it told when the contact had
+  // connected with someone.
+  it("a cursor opens only the list, viewer and arguments that made it", async () => {
+    const server = await startTestServer();
+    servers.push(server);
+    const [me, contact, x, y, z, r1, r2] = await Promise.all(
+      [1, 2, 3, 4, 5, 6, 7].map((i) => signUp(server, { name: `Cursor ${i} Smith` })),
+    );
+    await connect(server, me, contact);
+    await connect(server, contact, x);
+    await connect(server, contact, y);
+    for (const to of [x, y, z]) await inviteOk(server, me, to.id);
+    await inviteOk(server, r1, me.id);
+    await inviteOk(server, r2, me.id);
+
+    const endCursor = async (who: TestMember, list: string) =>
+      ok(await gql(server, `query { l: ${list} { pageInfo { endCursor } } }`, {}, who.token)).l
+        .pageInfo.endCursor as string;
+    const page = (who: TestMember, list: (after: string) => string, after: string) =>
+      gql(
+        server,
+        `query ($after: String) { l: ${list(after)} { edges { cursor } } }`,
+        { after },
+        who.token,
+      );
+
+    // The contact's connections, read by me: its cursor opens only that list.
+    const contactsCursor = ok(
+      await gql(
+        server,
+        `query { member(id: "${contact.id}") { connections(first: 1) { pageInfo { endCursor } } } }`,
+        {},
+        me.token,
+      ),
+    ).member.connections.pageInfo.endCursor as string;
+    expect(contactsCursor).toEqual(expect.any(String));
+    const again = await gql(
+      server,
+      `query ($after: String) { member(id: "${contact.id}") { connections(first: 1, after: $after) { edges { cursor } } } }`,
+      { after: contactsCursor },
+      me.token,
+    );
+    expect(again.errors).toBeUndefined();
+    const elsewhere: [string, TestMember, (a: string) => string][] = [
+      ["sentInvitations", me, () => `sentInvitations(first: 1, after: $after)`],
+      ["receivedInvitations", me, () => `receivedInvitations(first: 1, after: $after)`],
+      ["my own connections", me, () => `connections(first: 1, after: $after)`],
+      ["members(search:)", me, () => `members(search: "Smith", first: 1, after: $after)`],
+      ["the same list read by another viewer", x, () => `connections(first: 1, after: $after)`],
+    ];
+    for (const [label, who, list] of elsewhere) {
+      const res = await page(who, list, contactsCursor);
+      expect([label, codeOf(res)]).toEqual([label, "BAD_USER_INPUT"]);
+    }
+
+    // One list, other arguments: the received PENDING list's cursor is no IGNORED or filtered
+    // position, and the sent list's no position of another status.
+    const received = await endCursor(me, "receivedInvitations(first: 1)");
+    expect(received).toEqual(expect.any(String));
+    expect(
+      (await page(me, () => `receivedInvitations(first: 1, after: $after)`, received)).errors,
+    ).toBeUndefined();
+    for (const other of [
+      `receivedInvitations(first: 1, after: $after, filter: { status: IGNORED })`,
+      `receivedInvitations(first: 1, after: $after, orderBy: OLDEST)`,
+      `receivedInvitations(first: 1, after: $after, filter: { relations: [SAME_EMPLOYER] })`,
+      `receivedInvitations(first: 1, after: $after, filter: { search: "Cursor" })`,
+    ]) {
+      expect([other, codeOf(await page(me, () => other, received))]).toEqual([
+        other,
+        "BAD_USER_INPUT",
+      ]);
+    }
+    const sent = await endCursor(me, "sentInvitations(first: 1)");
+    expect(sent).toEqual(expect.any(String));
+    expect(
+      (await page(me, () => `sentInvitations(first: 1, after: $after)`, sent)).errors,
+    ).toBeUndefined();
+    const pendingOnly = `sentInvitations(first: 1, after: $after, status: PENDING)`;
+    expect(codeOf(await page(me, () => pendingOnly, sent))).toBe("BAD_USER_INPUT");
+    const search = await endCursor(me, `members(search: "Smith", first: 1)`);
+    expect(search).toEqual(expect.any(String));
+    expect(
+      codeOf(await page(me, () => `members(search: "Cursor", first: 1, after: $after)`, search)),
+    ).toBe("BAD_USER_INPUT");
+  });
+});

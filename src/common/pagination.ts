@@ -96,6 +96,24 @@ export function pageSize(first: number | null | undefined, dflt: number, max: nu
 }
 
 /**
+ * The scope a list's cursors are sealed to: the viewer, the list (its field and parent) and the
+ * arguments that shape it (not `first` and `after`). A cursor from any other list, viewer or
+ * arguments does not open (`BAD_USER_INPUT`): a position in one list is no position in another,
+ * and one list's cursor in another would tell what the first list hides (when a contact
+ * connected, read through a list that shows times).
+ */
+export function listScope(
+  viewerId: string,
+  list: string,
+  args: Record<string, unknown> = {},
+): string {
+  const shaped = Object.keys(args)
+    .sort()
+    .map((k) => [k, args[k] ?? null]);
+  return JSON.stringify([viewerId, list, shaped]);
+}
+
+/**
  * Sealed cursors. A cursor is AES-256-GCM sealed, not just base64: a readable cursor would show
  * what it encodes, such as a notification's per-member sequence number, whose gaps would tell a
  * member that notifications exist which a block now hides from them. The nonce is an HMAC of

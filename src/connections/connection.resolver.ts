@@ -17,7 +17,13 @@ export class ConnectionResolver {
     after?: string,
   ) {
     const viewerId = requireViewer(ctx);
-    const page = await ctx.services.connections.list(viewerId, viewerId, first, after);
+    const page = await ctx.services.connections.list(
+      viewerId,
+      viewerId,
+      first,
+      after,
+      "Query.connections",
+    );
     return this.members.loadMembers(page, ctx);
   }
 

@@ -5,7 +5,7 @@ import { Changes, written } from "../db/changes";
 import { lockMembers } from "../db/locks";
 import { execute, query } from "../db/sql";
 import { OPEN_STATUSES } from "../invitations/lifecycle";
-import { pageSize, toPage } from "../common/pagination";
+import { listScope, pageSize, toPage } from "../common/pagination";
 import { ConnectionRecord } from "./connection.entity";
 
 /**
@@ -106,12 +106,20 @@ export class ConnectionService {
 
   /**
    * A member's connections as `viewerId` may see them, newest first, leaving out anyone
-   * blocked either way with the viewer; returns member ids (the resolver loads them).
+   * blocked either way with the viewer; returns member ids (the resolver loads them). `field`
+   * names the list its cursors belong to.
    */
-  async list(viewerId: string, memberId: string, first?: number | null, after?: string | null) {
+  async list(
+    viewerId: string,
+    memberId: string,
+    first?: number | null,
+    after?: string | null,
+    field = "Member.connections",
+  ) {
     const { pageDefault, pageMax } = this.deps.config;
     const size = pageSize(first, pageDefault, pageMax);
-    const cursor = this.deps.cursors.decode(after, ["time", "string"]);
+    const scope = listScope(viewerId, field, { of: memberId });
+    const cursor = this.deps.cursors.decode(after, ["time", "string"], scope);
     const qb = this.deps.reads
       .getRepository(ConnectionRecord)
       .createQueryBuilder("c")
@@ -134,7 +142,7 @@ export class ConnectionService {
       rows,
       size,
       totalCount,
-      (r) => this.deps.cursors.encode([r.createdAt.getTime(), r.otherId]),
+      (r) => this.deps.cursors.encode([r.createdAt.getTime(), r.otherId], scope),
       (r) => r.otherId,
     );
   }

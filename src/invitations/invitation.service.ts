@@ -6,7 +6,7 @@ import { noBlockBetween } from "../blocks/visibility";
 import { lockInvitationParties, lockMembers } from "../db/locks";
 import { Changes, written } from "../db/changes";
 import { RetryTransaction } from "../db/writer";
-import { pageSize, toPage, type Page } from "../common/pagination";
+import { listScope, pageSize, toPage, type Page } from "../common/pagination";
 import { Topic, type Signal } from "../common/pubsub";
 import type { ConnectionService } from "../connections/connection.service";
 import type { NotificationService, PriorWrite } from "../notifications/notification.service";
@@ -68,6 +68,8 @@ export interface PairState extends Recipient {
  * (`o`, on `other`), and ANDed conditions.
  */
 interface ListQuery {
+  /** What the list's cursors are sealed to (`listScope`). */
+  scope: string;
   other: "senderId" | "recipientId";
   /** Whether a condition reads `o` (the count then needs the join too). */
   readsOther: boolean;
@@ -76,8 +78,9 @@ interface ListQuery {
 }
 
 /** Invitations of pairs with no block either way, and never those closed by a block. */
-function unblockedList(viewerId: string, other: ListQuery["other"]): ListQuery {
+function unblockedList(viewerId: string, other: ListQuery["other"], scope: string): ListQuery {
   return {
+    scope,
     other,
     readsOther: false,
     where: [`i."status" != 'CLOSED_BY_BLOCK'`, noBlockBetween(`i."senderId"`, `i."recipientId"`)],
@@ -91,8 +94,8 @@ function unblockedList(viewerId: string, other: ListQuery["other"]): ListQuery {
  * with the pair locked, so no per-row look at the blocks is needed (it cost as much as the
  * rest of the page).
  */
-function openList(viewerId: string, other: ListQuery["other"]): ListQuery {
-  return { other, readsOther: false, where: [], params: { viewerId } };
+function openList(viewerId: string, other: ListQuery["other"], scope: string): ListQuery {
+  return { scope, other, readsOther: false, where: [], params: { viewerId } };
 }
 
 /**
@@ -430,11 +433,17 @@ export class InvitationService {
     fields: ReadonlySet<string> | null = null,
   ) {
     // Every received list holds open invitations only (`receivedBucket`).
-    const list = openList(viewerId, "senderId");
+    const relations = [...new Set(filter.relations ?? [])].sort();
+    const search = filter.search?.trim();
+    const scope = listScope(viewerId, "Query.receivedInvitations", {
+      status: bucket,
+      orderBy: order,
+      relations,
+      search: search || null,
+    });
+    const list = openList(viewerId, "senderId", scope);
     list.where.push(`i."recipientId" = :viewerId`, `i."status" IN (:...statuses)`);
     list.params.statuses = receivedStatuses(bucket);
-    const relations = [...new Set(filter.relations ?? [])];
-    const search = filter.search?.trim();
     if (search) {
       // LOWER on both sides: SQLite's LOWER folds ASCII only, and so must the pattern.
       list.where.push(`LOWER(o."name") LIKE LOWER(:pattern) ESCAPE '\\'`);
@@ -461,7 +470,8 @@ export class InvitationService {
     after?: string | null,
     fields: ReadonlySet<string> | null = null,
   ) {
-    const list = unblockedList(viewerId, "recipientId");
+    const scope = listScope(viewerId, "Query.sentInvitations", { status });
+    const list = unblockedList(viewerId, "recipientId", scope);
     list.where.push(`i."senderId" = :viewerId`);
     if (status) {
       const stored = storedForSenderView(status);
@@ -496,6 +506,7 @@ export class InvitationService {
     const cursor = this.deps.cursors.decode(
       after,
       byMutual ? ["int", "time", "string"] : ["time", "string"],
+      list.scope,
     );
     const join = `INNER JOIN "member" o ON o."id" = i."${list.other}"`;
     const counted = { where: [...list.where], params: { ...list.params } };
@@ -536,6 +547,7 @@ export class InvitationService {
           byMutual
             ? [toInt(row.mutualCount), toDate(row.sentAt).getTime(), row.id as string]
             : [toDate(row.sentAt).getTime(), row.id as string],
+          list.scope,
         ),
       (row) => {
         const record = invitationFromRow(row);

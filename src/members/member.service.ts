@@ -1,6 +1,6 @@
 import type { Deps } from "../deps";
 import { badInput } from "../common/errors";
-import { pageSize, toPage, type Page } from "../common/pagination";
+import { listScope, pageSize, toPage, type Page } from "../common/pagination";
 import { OPEN_STATUSES } from "../invitations/lifecycle";
 import { Member } from "./member.entity";
 
@@ -104,7 +104,8 @@ export class MemberService {
     }
     const { pageDefault, pageMax } = this.deps.config;
     const size = pageSize(first, pageDefault, pageMax);
-    const cursor = this.deps.cursors.decode(after, ["int", "string", "string"]);
+    const scope = listScope(viewerId, "Query.members", { search: text });
+    const cursor = this.deps.cursors.decode(after, ["int", "string", "string"], scope);
 
     // LOWER on both sides folds the column and the text the same way (SQLite folds ASCII only;
     // lower-casing the text in JS would stop "Émile" from finding "Émile").
@@ -144,7 +145,7 @@ export class MemberService {
       rows,
       size,
       totalCount,
-      (r) => this.deps.cursors.encode([r.rank, r.sortName, r.member.id]),
+      (r) => this.deps.cursors.encode([r.rank, r.sortName, r.member.id], scope),
       (r) => ({ member: r.member, rank: r.rank }),
     );
   }
