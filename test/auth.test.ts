@@ -1,8 +1,10 @@
 import { randomUUID } from "node:crypto";
+import jwt from "jsonwebtoken";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { query, toInt } from "../src/db/sql";
 import { act, codeOf, connect, gql, inviteOk, messageOf, ok, signUp } from "./helpers/http";
 import { startTestServer, type TestServer } from "./helpers/server";
+import { connectRaw } from "./helpers/ws";
 
 let server: TestServer;
 
@@ -236,6 +238,22 @@ describe("authentication is required", () => {
     const forged = `${header}.${payload}.${Buffer.from("wrong signature").toString("base64url")}`;
     const res = await gql(server, VIEWER, {}, forged);
     expect(codeOf(res)).toBe("UNAUTHENTICATED");
+  });
+
+  it("refuses a correctly signed token without exp, over HTTP and WebSocket", async () => {
+    // The server never issues one; accepted, it would never expire.
+    const member = await signUp(server);
+    const forever = jwt.sign({}, "test-secret", { subject: member.id, algorithm: "HS256" });
+    const control = jwt.sign({}, "test-secret", {
+      subject: member.id,
+      algorithm: "HS256",
+      expiresIn: "1h",
+    });
+    expect(ok(await gql(server, VIEWER, {}, control)).viewer.id).toBe(member.id);
+    const res = await gql(server, VIEWER, {}, forever);
+    expect(codeOf(res)).toBe("UNAUTHENTICATED");
+    expect(res.status).toBe(401);
+    expect(await connectRaw(server, { authorization: `Bearer ${forever}` })).toBe(4403);
   });
 });
 

@@ -5,10 +5,10 @@ import type { Deps } from "../deps";
 import { Member } from "../members/member.entity";
 import { bearerToken, verifyTokenClaims, type TokenClaims } from "./token";
 
-/** Who a valid token names, and when the token expires (epoch ms; null if it never does). */
+/** Who a valid token names, and when the token expires (epoch ms). */
 export interface TokenHolder {
   id: string;
-  expiresAt: number | null;
+  expiresAt: number;
 }
 
 /**
@@ -42,7 +42,7 @@ export class Authenticator {
     const hit = this.verified.get(token);
     if (hit) return hit;
     const claims = verifyTokenClaims(token, this.deps.config.jwtSecret);
-    const ttl = claims?.expiresAt ? claims.expiresAt - Date.now() : 0;
+    const ttl = claims ? claims.expiresAt - Date.now() : 0;
     if (claims && ttl > 0) this.verified.set(token, claims, { ttl });
     return claims;
   }

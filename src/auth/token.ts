@@ -20,19 +20,22 @@ export function signToken(memberId: string, secret: string, expiresIn: string): 
   });
 }
 
-/** The member a valid token names, and when it expires (epoch ms; null if it never does). */
+/** The member a valid token names, and when it expires (epoch ms). */
 export interface TokenClaims {
   memberId: string;
-  expiresAt: number | null;
+  expiresAt: number;
 }
 
-/** The claims of a valid token, or null for anything else (bad, expired, forged). */
+/**
+ * The claims of a valid token, or null for anything else (bad, expired, forged, or without
+ * `exp`: the server never issues one, and one that never expires would outlive any leak).
+ */
 export function verifyTokenClaims(token: string, secret: string): TokenClaims | null {
   try {
     const payload = jwt.verify(token, keyOf(secret), { algorithms: ["HS256"] });
     if (typeof payload !== "object" || typeof payload.sub !== "string") return null;
-    const exp = typeof payload.exp === "number" ? payload.exp * 1000 : null;
-    return { memberId: payload.sub, expiresAt: exp };
+    if (typeof payload.exp !== "number" || !Number.isFinite(payload.exp)) return null;
+    return { memberId: payload.sub, expiresAt: payload.exp * 1000 };
   } catch {
     return null;
   }

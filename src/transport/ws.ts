@@ -164,11 +164,9 @@ class Sessions {
     ctx.extra.ip = this.opts.clientIpOf(ctx.extra.request);
     Reflect.deleteProperty(ctx.extra, "request");
     // The socket lives no longer than its token: 4403 when it expires, as for a bad one.
-    if (holder.expiresAt !== null) {
-      ctx.extra.cancelExpiry = atExpiry(holder.expiresAt, () =>
-        socket.close(CloseCode.Forbidden, "Token expired"),
-      );
-    }
+    ctx.extra.cancelExpiry = atExpiry(holder.expiresAt, () =>
+      socket.close(CloseCode.Forbidden, "Token expired"),
+    );
     return true;
   }
 
