@@ -48,10 +48,10 @@ export interface Config {
   weeklyInviteLimit: number;
   /** Invitations a member may have waiting (pending to them) at once. */
   pendingInviteLimit: number;
-  /** Reports from this many different members within `reportWindowMs` suspend sending. */
+  /** Reports from this many different members within `reportWindowMs` restrict the sender. */
   reportThreshold: number;
   reportWindowMs: number;
-  /** How long such a sender cannot send. */
+  /** How long such a sender's invitations are set aside (FILTERED), silently. */
   reportSuspensionMs: number;
   /** Answer introspection queries (Apollo Sandbox, codegen); off in production unless asked for. */
   introspection: boolean;
@@ -191,9 +191,9 @@ export const ENVIRONMENT = {
   JOBS_INTERVAL_SECONDS: int(0, 86_400)({ default: 60, desc: "Jobs interval; 0 is off" }),
   WEEKLY_INVITATION_LIMIT: int(1, 100_000)({ default: 100, desc: "Sends per 7 days" }),
   PENDING_INVITATION_LIMIT: int(1, 100_000)({ default: 500, desc: "Open sends at once" }),
-  REPORT_SUSPENSION_THRESHOLD: int(1, 1000)({ default: 5, desc: "Reporters that suspend" }),
+  REPORT_SUSPENSION_THRESHOLD: int(1, 1000)({ default: 5, desc: "Reporters that restrict" }),
   REPORT_WINDOW_DAYS: int(1, 3650)({ default: 30, desc: "Window the reports count in" }),
-  REPORT_SUSPENSION_DAYS: int(1, 3650)({ default: 7, desc: "Suspension length" }),
+  REPORT_SUSPENSION_DAYS: int(1, 3650)({ default: 7, desc: "Restriction length" }),
   INTROSPECTION: bool({ default: undefined, desc: "Default: on outside production" }),
   QUERY_MAX_DEPTH: int(1, 1000)({ default: 10, desc: "Deepest field nesting" }),
   QUERY_MAX_ALIASES: int(0, 100_000)({ default: 30, desc: "Aliases per operation" }),

@@ -232,7 +232,7 @@ function normalizeLimit(res: GqlResult) {
   };
 }
 
-describe("suspension after reports from 5 different members within 30 days", () => {
+describe("silent restriction after reports from 5 different members within 30 days", () => {
   let server: TestServer;
   const clock = new ManualClock(new Date("2033-04-01T10:00:00.000Z"));
 
@@ -244,10 +244,35 @@ describe("suspension after reports from 5 different members within 30 days", () 
     await server?.stop();
   });
 
-  it("suspends the sender for 7 days from the fifth report; then they can send again", async () => {
+  /** Where `sender`'s invitation to `to` landed, as `to` sees it, and what `to` was told. */
+  async function landing(to: TestMember, invitationId: string) {
+    const lists = ok(
+      await gql(
+        server,
+        `query {
+          p: receivedInvitations { edges { node { id } } }
+          f: receivedInvitations(filter: { status: FILTERED }) { edges { node { id } } }
+          n: notifications { edges { node { kind invitation { id } } } }
+        }`,
+        {},
+        to.token,
+      ),
+    );
+    const has = (l: { edges: { node: { id: string } }[] }) =>
+      l.edges.some((e) => e.node.id === invitationId);
+    return {
+      list: has(lists.p) ? "PENDING" : has(lists.f) ? "FILTERED" : "nowhere",
+      told: lists.n.edges.some(
+        (e: { node: { invitation: { id: string } | null } }) =>
+          e.node.invitation?.id === invitationId,
+      ),
+    };
+  }
+
+  it("restricts the sender silently for 7 days from the fifth report: sends succeed and land in FILTERED", async () => {
     const spammer = await signUp(server, { name: "Spammer" });
     const reporters = await signUpMany(server, 5, (i) => ({ name: `Reporter ${i}` }));
-    const [clean, clean2] = await signUpMany(server, 2, (i) => ({ name: `Clean ${i}` }));
+    const [clean, clean2, clean3] = await signUpMany(server, 3, (i) => ({ name: `Clean ${i}` }));
     const ids = [];
     for (const r of reporters) ids.push(await inviteOk(server, spammer, r.id, "buy now"));
 
@@ -257,39 +282,35 @@ describe("suspension after reports from 5 different members within 30 days", () 
     }
     // Four reports: not yet (proves the threshold is 5, not fewer).
     const fine = ok(await send(server, spammer, clean2.id));
-    expect(fine.sendInvitation.invitation.status).toBe("PENDING");
+    expect(await landing(clean2, fine.sendInvitation.invitation.id)).toEqual({
+      list: "PENDING",
+      told: true,
+    });
 
     clock.advance(DAY_MS);
     await report(server, reporters[4], ids[4]);
-    const blocked = await send(server, spammer, clean.id);
-    expect(expectRateLimited(blocked)).toBe(WEEK_S);
-    expect(
-      await sqlCount(
-        server,
-        `SELECT COUNT(*) AS "n" FROM "invitation"
-          WHERE "senderId" = :senderId AND "recipientId" = :recipientId`,
-        { senderId: spammer.id, recipientId: clean.id },
-      ),
-    ).toBe(0);
+    // The sender is told nothing: the same answer as before, an invitation that looks pending.
+    const restricted = ok(await send(server, spammer, clean.id));
+    expect(restricted.sendInvitation).toMatchObject({
+      connected: false,
+      invitation: { status: "PENDING" },
+    });
+    expect(await landing(clean, restricted.sendInvitation.invitation.id)).toEqual({
+      list: "FILTERED",
+      told: false,
+    });
 
+    // Until 7 days after the fifth report.
     clock.advance(7 * DAY_MS - 1000);
-    expect(expectRateLimited(await send(server, spammer, clean.id))).toBe(1);
-
+    const still = ok(await send(server, spammer, clean3.id));
+    expect((await landing(clean3, still.sendInvitation.invitation.id)).list).toBe("FILTERED");
     clock.advance(1000);
-    const back = ok(await send(server, spammer, clean.id, { message: "sorry" }));
-    expect(back.sendInvitation.invitation.status).toBe("PENDING");
-    // It reaches the recipient, who did not report them, as a normal pending invitation.
-    const inbox = ok(
-      await gql(
-        server,
-        `query { receivedInvitations { totalCount edges { node { id sender { id } } } } }`,
-        {},
-        clean.token,
-      ),
-    ).receivedInvitations;
-    expect(inbox.edges.map((e: { node: { id: string } }) => e.node.id)).toEqual([
-      back.sendInvitation.invitation.id,
-    ]);
+    const [later] = await signUpMany(server, 1);
+    const back = ok(await send(server, spammer, later.id, { message: "sorry" }));
+    expect(await landing(later, back.sendInvitation.invitation.id)).toEqual({
+      list: "PENDING",
+      told: true,
+    });
   });
 
   it("does not count reports spread over more than 30 days, nor one member twice", async () => {
@@ -302,11 +323,13 @@ describe("suspension after reports from 5 different members within 30 days", () 
     clock.advance(31 * DAY_MS);
     await report(server, reporters[4], ids[4]);
     // Five reporters, but never five within 30 days.
-    ok(await send(server, sender, target.id));
+    const first = ok(await send(server, sender, target.id)).sendInvitation.invitation.id;
+    expect((await landing(target, first)).list).toBe("PENDING");
 
     // The same member reporting again (an idempotent second report) adds no reporter.
     await report(server, reporters[4], ids[4]);
-    ok(await send(server, sender, target2.id));
+    const second = ok(await send(server, sender, target2.id)).sendInvitation.invitation.id;
+    expect((await landing(target2, second)).list).toBe("PENDING");
   });
 });
 

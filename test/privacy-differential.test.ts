@@ -182,6 +182,55 @@ async function senderWorld(choice: RecipientChoice): Promise<Run> {
 }
 
 // ---------------------------------------------------------------------------------------------
+// Observer = the sender, with four puppets of their own that report them; the recipient's
+// report would be the fifth (f): the report restriction is silent (rule 12)
+
+/**
+ * Sam invites Rita and four puppets (accounts Sam controls), the puppets report Sam, and Rita
+ * reports or ignores. With Rita's report Sam is restricted; without it, not. Sam then invites
+ * Tom, a stranger: everything Sam observes must be the same, where Tom's inbox differs.
+ */
+async function restrictionWorld(ritaReports: boolean): Promise<Run & { tomSees: unknown }> {
+  const w = await newWorld();
+  const sam = await join(w, "Sam Sender", ACME);
+  const rita = await join(w, "Rita Recipient", ACME);
+  const tom = await join(w, "Tom Stranger");
+  const puppets = [];
+  for (let i = 1; i <= 4; i++) puppets.push(await join(w, `Puppet ${i}`));
+  w.clock.advance(1000);
+  const inv = await inviteOk(w.server, sam, rita.id, "Hello Rita");
+  const obs = observer(
+    w,
+    sam,
+    { memberId: rita.id, name: rita.name, email: rita.email, invitationIds: [inv] },
+    { [rita.id]: "@other", [inv]: "@inv1", [tom.id]: "@tom" },
+    ["Acme", "Puppet"],
+  );
+  await obs.start();
+  const reportQ = `mutation ($id: ID!) { reportInvitation(id: $id, reason: SPAM) }`;
+  for (const puppet of puppets) {
+    w.clock.advance(1000);
+    const id = await inviteOk(w.server, sam, puppet.id);
+    w.clock.advance(1000);
+    ok(await gql(w.server, reportQ, { id }, puppet.token));
+  }
+  w.clock.advance(1000);
+  if (ritaReports) ok(await gql(w.server, reportQ, { id: inv }, rita.token));
+  else ok(await act(w.server, rita, "ignoreInvitation", inv));
+  await obs.snapshot("after the fifth report, or an ignore");
+  await obs.probe("sendInvitation", { input: { recipientId: tom.id, message: "Hi Tom" } });
+  const tomSees = ok(
+    await gql(
+      w.server,
+      `query { p: receivedInvitations { totalCount } f: receivedInvitations(filter: { status: FILTERED }) { totalCount } }`,
+      {},
+      tom.token,
+    ),
+  );
+  return { ...(await script(w, obs)), tomSees };
+}
+
+// ---------------------------------------------------------------------------------------------
 // Observer = the sender; the recipient's whoCanInvite setting filters the invitation (c)
 
 type Setting = "EVERYONE" | "SECOND_DEGREE" | "EMAIL_REQUIRED";
@@ -424,6 +473,17 @@ describe("privacy, differentially: what a member observes does not depend on a h
     const untouched = await untouchedSender();
     const late = await senderWorld("late-reminder");
     expectSame(late, untouched);
+  }, 90_000);
+
+  it("(f) restricted by a fifth report looks exactly like not restricted to the sender", async () => {
+    const ignored = await restrictionWorld(false);
+    const reported = await restrictionWorld(true);
+    // The premise: Tom's invitation landed apart only where Rita reported.
+    expect(ignored.tomSees).toEqual({ p: { totalCount: 1 }, f: { totalCount: 0 } });
+    expect(reported.tomSees).toEqual({ p: { totalCount: 0 }, f: { totalCount: 1 } });
+    const { tomSees: _a, ...a } = reported;
+    const { tomSees: _b, ...b } = ignored;
+    expectSame(a, b);
   }, 90_000);
 
   it("(c) filtered by SECOND_DEGREE looks exactly like delivered to the sender", async () => {

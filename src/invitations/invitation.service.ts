@@ -233,8 +233,17 @@ export class InvitationService {
         return written({ invitation: accepted.invitation, connected: true }, accepted.changes);
       }
       if (pair.cooldownFrom) this.refuseDuringCooldown(pair.cooldownFrom, now);
-      await checkSendLimits(em, this.deps.config, viewerId, now, pair.limits);
-      const delivery = await deliveryFor(em, pair, viewerId, input.recipientEmail ?? null);
+      const { restricted } = await checkSendLimits(
+        em,
+        this.deps.config,
+        viewerId,
+        now,
+        pair.limits,
+      );
+      // The recipient's settings first (EMAIL_REQUIRED is an answer the sender gets either
+      // way), then the restriction, which sets the invitation aside without a word (rule 12).
+      const settled = await deliveryFor(em, pair, viewerId, input.recipientEmail ?? null);
+      const delivery = restricted ? "FILTERED" : settled;
       const record = Object.assign(new InvitationRecord(), {
         id: randomUUID(),
         senderId: viewerId,

@@ -36,8 +36,11 @@ export function sendLimitParams(config: Config, now: Date): Record<string, unkno
 /**
  * Limits against spam, checked inside the transaction that inserts the invitation, so
  * aliases in one request and concurrent requests are all counted (writes are serialized),
- * from the SEND_LIMIT_COLUMNS read in that transaction (`row`). Throws RATE_LIMITED with
- * `retryAfter` (seconds) when one is reached.
+ * from the SEND_LIMIT_COLUMNS read in that transaction (`row`). The weekly and pending caps
+ * depend only on what the sender did: reaching one throws RATE_LIMITED with `retryAfter`
+ * (seconds). Reports are another member's hidden choice, so they never refuse a send: a
+ * sender under the report restriction is told nothing (the result says to set the invitation
+ * aside, rule 12).
  */
 export async function checkSendLimits(
   em: EntityManager,
@@ -45,9 +48,10 @@ export async function checkSendLimits(
   senderId: string,
   now: Date,
   row: Record<string, unknown>,
-): Promise<void> {
+): Promise<{ restricted: boolean }> {
   const since = new Date(now.getTime() - config.reportWindowMs - config.reportSuspensionMs);
-  if (toBool(row.reportedLately)) await checkReportSuspension(em, config, senderId, now, since);
+  const restricted =
+    toBool(row.reportedLately) && (await isRestricted(em, config, senderId, now, since));
 
   if (toInt(row.weekCount) >= config.weeklyInviteLimit) {
     // One slot frees up when the oldest invitation of the window turns a week old.
@@ -65,37 +69,40 @@ export async function checkSendLimits(
       oldest.getTime() + config.expiryAfterMs - now.getTime(),
     );
   }
+  return { restricted };
 }
 
 /**
- * A sender reported by `reportThreshold` different members within `reportWindowMs` cannot
- * send for `reportSuspensionMs`, counted from the report that reached the threshold.
+ * Whether the sender is restricted: reported by `reportThreshold` different members within
+ * `reportWindowMs`, for `reportSuspensionMs` counted from the report that reached the
+ * threshold.
  */
-async function checkReportSuspension(
+async function isRestricted(
   em: EntityManager,
   config: Config,
   senderId: string,
   now: Date,
   since: Date,
-): Promise<void> {
+): Promise<boolean> {
   const reports = await em
     .createQueryBuilder(ReportRecord, "r")
     .where("r.senderId = :senderId AND r.createdAt > :since", { senderId, since })
     .orderBy("r.createdAt", "ASC")
     .getMany();
   // Slide a window over the reports: the first moment `reportThreshold` distinct reporters
-  // fall within `reportWindowMs` starts a suspension.
+  // fall within `reportWindowMs` starts a restriction.
   for (let end = 0; end < reports.length; end++) {
     const at = reports[end].createdAt.getTime();
     const reporters = new Set<string>();
     for (let i = end; i >= 0 && at - reports[i].createdAt.getTime() <= config.reportWindowMs; i--) {
       reporters.add(reports[i].reporterId);
     }
-    if (reporters.size >= config.reportThreshold) {
-      const until = at + config.reportSuspensionMs;
-      if (until > now.getTime()) {
-        throw rateLimited("You cannot send invitations for now.", until - now.getTime());
-      }
+    if (
+      reporters.size >= config.reportThreshold &&
+      at + config.reportSuspensionMs > now.getTime()
+    ) {
+      return true;
     }
   }
+  return false;
 }
