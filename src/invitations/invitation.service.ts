@@ -302,7 +302,10 @@ export class InvitationService {
    * Everything `send` asks about the pair, in one statement (each was its own query and
    * cost a round through TypeORM; docs/decisions/hand-written-sql.md): the recipient's settings,
    * whether a block, a connection, an open invitation, the recipient's report of the sender
-   * or a recent decline/withdraw stands between them. Null when the recipient does not exist.
+   * or a recent decline/withdraw stands between them, the sender's limits. Null when the
+   * recipient does not exist. The statement always yields its one row and computes every
+   * column, so a recipient who blocked the sender and an id that never existed cost the same
+   * work (only a row of NULLs tells them apart, and both answer NOT_FOUND).
    */
   private async pairState(
     em: EntityManager,
@@ -331,10 +334,10 @@ export class InvitationService {
          ${sameKey("m", "v", "industryKey")} AS "sameIndustry",
          ${sameKey("m", "v", "schoolKey")} AS "sameSchool",
          ${SEND_LIMIT_COLUMNS}
-       FROM "member" m
-       INNER JOIN "member" v ON v."id" = :viewerId
-       LEFT JOIN "invitation" o ON o."pairKey" = :pairKey AND o."status" IN (:...open)
-       WHERE m."id" = :recipientId`,
+       FROM (SELECT 1 AS "one") "pair"
+       LEFT JOIN "member" m ON m."id" = :recipientId
+       LEFT JOIN "member" v ON v."id" = :viewerId
+       LEFT JOIN "invitation" o ON o."pairKey" = :pairKey AND o."status" IN (:...open)`,
       {
         viewerId,
         recipientId,
@@ -344,7 +347,7 @@ export class InvitationService {
         ...sendLimitParams(this.deps.config, now),
       },
     );
-    if (!row) return null;
+    if (!row || row.id === null || row.id === undefined) return null;
     return {
       id: row.id as string,
       email: row.email as string,

@@ -1,0 +1,73 @@
+/**
+ * A member who blocked the viewer must look exactly like an id that never existed, in time
+ * too: for each operation the viewer can aim at them, the server runs the same statements in
+ * the same order in both cases (docs/security.md, "Privacy: no oracles"). Statement texts are
+ * compared, not their bound values.
+ */
+import { randomUUID } from "node:crypto";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { gql, signUp, type TestMember } from "./helpers/http";
+import { startTestServer, type TestServer } from "./helpers/server";
+
+let server: TestServer;
+let viewer: TestMember;
+let blocker: TestMember;
+beforeAll(async () => {
+  server = await startTestServer();
+  [viewer, blocker] = [await signUp(server), await signUp(server)];
+  await gql(
+    server,
+    `mutation ($id: ID!) { blockMember(id: $id) }`,
+    { id: viewer.id },
+    blocker.token,
+  );
+  // The viewer's token is known to the server from here on (its first use looks the member up).
+  await gql(server, `{ viewer { id } }`, {}, viewer.token);
+});
+afterAll(async () => {
+  await server?.stop();
+});
+
+/** The statements one request runs, whitespace folded. */
+async function statementsOf(query: string, variables: object): Promise<string[]> {
+  const counter = server.app.counter;
+  const logQuery = counter.logQuery;
+  const seen: string[] = [];
+  counter.logQuery = function (this: typeof counter, sql, parameters, runner) {
+    seen.push(sql.replace(/\s+/g, " ").trim());
+    return logQuery.call(this, sql, parameters, runner);
+  };
+  try {
+    await fetch(server.url, {
+      method: "POST",
+      headers: {
+        "content-type": "application/json",
+        authorization: `Bearer ${viewer.token}`,
+        "cache-control": "no-cache",
+      },
+      body: JSON.stringify({ query, variables }),
+    });
+  } finally {
+    counter.logQuery = logQuery;
+  }
+  return seen;
+}
+
+const OPERATIONS: Record<string, string> = {
+  member: `query ($id: ID!) { member(id: $id) { id name degree mutualConnectionsCount } }`,
+  sendInvitation: `mutation ($id: ID!) { sendInvitation(input: { recipientId: $id, message: "Hi" }) { connected } }`,
+  blockMember: `mutation ($id: ID!) { blockMember(id: $id) }`,
+  removeConnection: `mutation ($id: ID!) { removeConnection(memberId: $id) }`,
+  invitation: `query ($id: ID!) { invitation(id: $id) { id status } }`,
+};
+
+describe("a blocker and an id that never existed cost the same statements", () => {
+  for (const [name, query] of Object.entries(OPERATIONS)) {
+    it(name, async () => {
+      const asBlocker = await statementsOf(query, { id: blocker.id });
+      const asNobody = await statementsOf(query, { id: randomUUID() });
+      expect(asBlocker.length).toBeGreaterThan(0);
+      expect(asBlocker).toEqual(asNobody);
+    });
+  }
+});
