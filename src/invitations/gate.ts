@@ -1,6 +1,4 @@
-import type { EntityManager } from "typeorm";
 import { emailRequired } from "../common/errors";
-import { query } from "../db/sql";
 import type { Member } from "../members/member.entity";
 
 /** What the gate needs to know about the recipient (read with the pair in one statement). */
@@ -10,35 +8,29 @@ export interface Recipient {
   whoCanInvite: Member["whoCanInvite"];
   /** Whether the recipient ever reported this sender. */
   reported: boolean;
+  /** How many connections the sender and the recipient share. */
+  mutualCount: number;
 }
 
 /**
  * Where a new invitation lands, by the recipient's settings and reports (contract rule 6).
  * FILTERED is never an error: the sender sees it pending, the recipient finds it in the
  * FILTERED list, and nothing is stored or published for them. Only a missing email is an
- * error (EMAIL_REQUIRED); no answer tells a wrong email from a right one.
+ * error (EMAIL_REQUIRED); no answer tells a wrong email from a right one. Decided from what
+ * the send already read about the pair, with no statement of its own: the work is the same
+ * whatever the recipient's setting (a query for SECOND_DEGREE alone would time it).
  */
-export async function deliveryFor(
-  em: EntityManager,
+export function deliveryFor(
   recipient: Recipient,
-  senderId: string,
   recipientEmail: string | null,
-): Promise<"PENDING" | "FILTERED"> {
+): "PENDING" | "FILTERED" {
   if (recipient.whoCanInvite === "EMAIL_REQUIRED" && !recipientEmail) throw emailRequired();
   if (recipient.reported) return "FILTERED";
   if (recipient.whoCanInvite === "EMAIL_REQUIRED") {
     return recipientEmail!.trim().toLowerCase() === recipient.email ? "PENDING" : "FILTERED";
   }
   if (recipient.whoCanInvite === "SECOND_DEGREE") {
-    const shared = await query(
-      em,
-      `SELECT 1 FROM "connection" mine
-         INNER JOIN "connection" theirs
-           ON theirs."otherId" = mine."otherId" AND theirs."memberId" = :recipientId
-        WHERE mine."memberId" = :senderId LIMIT 1`,
-      { recipientId: recipient.id, senderId },
-    );
-    return shared.length > 0 ? "PENDING" : "FILTERED";
+    return recipient.mutualCount > 0 ? "PENDING" : "FILTERED";
   }
   return "PENDING";
 }

@@ -242,7 +242,7 @@ export class InvitationService {
       );
       // The recipient's settings first (EMAIL_REQUIRED is an answer the sender gets either
       // way), then the restriction, which sets the invitation aside without a word (rule 12).
-      const settled = await deliveryFor(em, pair, viewerId, input.recipientEmail ?? null);
+      const settled = deliveryFor(pair, input.recipientEmail ?? null);
       const delivery = restricted ? "FILTERED" : settled;
       const record = Object.assign(new InvitationRecord(), {
         id: randomUUID(),
@@ -359,6 +359,7 @@ export class InvitationService {
       openId: (row.openId as string | null) ?? null,
       openSenderId: (row.openSenderId as string | null) ?? null,
       cooldownFrom: toDateOrNull(row.cooldownFrom),
+      mutualCount: toInt(row.mutualCount),
       limits: row,
       relations: {
         mutualCount: toInt(row.mutualCount),
