@@ -13,6 +13,8 @@ import { Writer } from "./db/writer";
 import type { Deps } from "./deps";
 import { entities } from "./entities";
 import { createServices, type Services } from "./services";
+import { Outbox } from "./mail/outbox";
+import { createMailTransport } from "./mail/transport";
 
 /** Everything but the transports: database, pubsub, services. The server and scripts share it. */
 export interface App {
@@ -36,16 +38,22 @@ export async function createApp(
   const reads = await openReads(dataSource, counter);
   const broker = createBroker(config.redisUrl, logger);
   const versions = versionStore(config, dataSource, logger);
+  // Signals go out only after their transaction committed.
+  const writer = new Writer(dataSource, (signals) => publishAll(broker.pubsub, signals), versions);
+  const mail = new Outbox(
+    { config, writer, reads, clock, logger },
+    createMailTransport(config, logger),
+  );
   const deps: Deps = {
     config,
     dataSource,
     reads,
-    // Signals go out only after their transaction committed.
-    writer: new Writer(dataSource, (signals) => publishAll(broker.pubsub, signals), versions),
+    writer,
     pubsub: broker.pubsub,
     cursors: new Cursors(config.jwtSecret),
     clock,
     logger,
+    mail,
   };
   return {
     deps,
@@ -53,6 +61,7 @@ export async function createApp(
     broker,
     counter,
     async close() {
+      await mail.stop();
       await broker.close();
       await versions?.close?.();
       if (reads !== dataSource) await reads.destroy();

@@ -92,6 +92,22 @@ export interface Config {
   appDir: string;
   /** Folder of the built GraphiQL page served at /graphiql outside production. */
   graphiqlDir: string;
+  /**
+   * signUp mails a link and creates the member only when it is followed, answering the same
+   * for a new and a registered address (on in production by default).
+   */
+  emailVerification: boolean;
+  /** `smtp://` or `smtps://` URL of the server that sends mail; null: see `mailDir`. */
+  smtpUrl: string | null;
+  /** The From of every mail. */
+  mailFrom: string;
+  /**
+   * Without `smtpUrl` outside production, mail is written here as `.eml` files; in production
+   * it waits in the outbox until SMTP_URL is set.
+   */
+  mailDir: string;
+  /** Where members reach the server: the links in mail start with it. */
+  publicUrl: string;
 }
 
 const DAY_MS = 24 * 60 * 60 * 1000;
@@ -227,6 +243,26 @@ export const ENVIRONMENT = {
   }),
   APP_DIR: str({ default: undefined, desc: "Built example client (default dist/web)" }),
   GRAPHIQL_DIR: str({ default: undefined, desc: "Built GraphiQL page (default dist/graphiql)" }),
+  EMAIL_VERIFICATION: bool({
+    default: undefined,
+    desc: "signUp mails a link first; default: on in production",
+  }),
+  SMTP_URL: pattern(
+    /^smtps?:\/\/[^/\s]/,
+    "start with smtp:// or smtps://",
+  )({
+    default: undefined,
+    desc: "Mail server (nodemailer URL)",
+  }),
+  MAIL_FROM: str({ default: "Invitations <no-reply@localhost>", desc: "From of every mail" }),
+  MAIL_DIR: str({ default: "./data/mail", desc: ".eml files without SMTP_URL (development)" }),
+  PUBLIC_URL: pattern(
+    /^https?:\/\/[^/\s]+/,
+    "be an http:// or https:// URL",
+  )({
+    default: undefined,
+    desc: "Base of links in mail; default http://localhost:PORT",
+  }),
 };
 
 /**
@@ -291,6 +327,11 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     corsOrigins: e.CORS_ORIGINS ?? (production ? [] : [...DEVELOPMENT_ORIGINS]),
     appDir: e.APP_DIR ?? join(packageRoot(), "dist", "web"),
     graphiqlDir: e.GRAPHIQL_DIR ?? join(packageRoot(), "dist", "graphiql"),
+    emailVerification: e.EMAIL_VERIFICATION ?? production,
+    smtpUrl: e.SMTP_URL ?? null,
+    mailFrom: e.MAIL_FROM,
+    mailDir: e.MAIL_DIR,
+    publicUrl: (e.PUBLIC_URL ?? `http://localhost:${e.PORT}`).replace(/\/+$/, ""),
   };
   if (config.pageDefault > config.pageMax) {
     throw new ConfigError("PAGE_SIZE_DEFAULT must not exceed PAGE_SIZE_MAX");

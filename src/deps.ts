@@ -5,6 +5,7 @@ import type { Cursors } from "./common/pagination";
 import type { AppPubSub } from "./common/pubsub";
 import type { Config } from "./config";
 import type { Writer } from "./db/writer";
+import type { Outbox } from "./mail/outbox";
 
 /** What every service is built from; one set per running server. */
 export interface Deps {
@@ -24,4 +25,6 @@ export interface Deps {
   clock: Clock;
   /** For what fails outside any request (jobs, the Redis connections). */
   logger: Logger;
+  /** Mail: written in a write transaction (`enqueue`), sent after the commit (`kick`). */
+  mail: Outbox;
 }

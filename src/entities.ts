@@ -4,6 +4,8 @@ import { InvitationRecord } from "./invitations/invitation.entity";
 import { ReportRecord } from "./invitations/report.entity";
 import { Member } from "./members/member.entity";
 import { NotificationRecord } from "./notifications/notification.entity";
+import { OutboxMail } from "./mail/outbox.entity";
+import { PendingSignUp } from "./auth/sign-up.entity";
 
 /** Every entity, listed explicitly (no globs: the same list works from .ts and from dist/). */
 export const entities = [
@@ -13,4 +15,6 @@ export const entities = [
   BlockRecord,
   ReportRecord,
   NotificationRecord,
+  OutboxMail,
+  PendingSignUp,
 ];

@@ -18,6 +18,9 @@ import { OriginPolicy } from "./transport/origins";
 import { OperationPipeline } from "./transport/pipeline";
 import { attachWebSocket } from "./transport/ws";
 
+/** How often the outbox retries failed mail and picks up what a crashed instance left. */
+const MAIL_RETRY_INTERVAL_MS = 30_000;
+
 /** A running server: one HTTP server for GraphQL over HTTP, graphql-ws and /healthz. */
 export interface RunningServer {
   port: number;
@@ -88,7 +91,13 @@ export async function startServer(opts: StartOptions): Promise<RunningServer> {
     opened.push(() => apollo.stop());
     const port = await listen(httpServer, config);
     announce(opts.log ?? ((m: string) => observability.logger.info(m)), config, port);
+    if (config.emailVerification) {
+      (opts.log ?? ((m: string) => observability.logger.info(m)))(
+        `Sign-up verifies email addresses; mail goes to ${app.deps.mail.describe}`,
+      );
+    }
     app.services.jobs.start(config.jobsIntervalMs);
+    app.deps.mail.start(MAIL_RETRY_INTERVAL_MS);
 
     const host = ["0.0.0.0", "::"].includes(config.host) ? "127.0.0.1" : config.host;
     return {

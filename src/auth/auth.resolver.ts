@@ -1,4 +1,4 @@
-import { Arg, Field, Mutation, ObjectType, Resolver, Ctx } from "type-graphql";
+import { Arg, Ctx, Field, Mutation, ObjectType, Resolver, registerEnumType } from "type-graphql";
 import type { Context } from "../context";
 import { createLoaders } from "../loaders";
 import { Member } from "../members/member.entity";
@@ -16,15 +16,76 @@ export class AuthPayload {
   member: Member;
 }
 
+export enum SignUpStatus {
+  ACTIVE = "ACTIVE",
+  VERIFY_EMAIL = "VERIFY_EMAIL",
+}
+registerEnumType(SignUpStatus, {
+  name: "SignUpStatus",
+  description: "What a sign-up did.",
+  valuesConfig: {
+    ACTIVE: { description: "The member exists and is logged in (`token` and `member` are set)." },
+    VERIFY_EMAIL: {
+      description:
+        "A mail went to the address: its link (`verifyEmail`) creates the member. The same " +
+        "answer whether or not the address is registered.",
+    },
+  },
+});
+
+@ObjectType({
+  simpleResolvers: true,
+  description: "What signUp answers: a session at once, or a link mailed first.",
+})
+export class SignUpPayload {
+  @Field(() => SignUpStatus, { description: "Whether the member is active or must verify." })
+  status: SignUpStatus;
+
+  @Field(() => String, {
+    nullable: true,
+    description: "Signed token (JWT) when ACTIVE; null while verification is pending.",
+  })
+  token: string | null;
+
+  @Field(() => Member, {
+    nullable: true,
+    description: "The new member when ACTIVE; null while verification is pending.",
+  })
+  member: Member | null;
+}
+
 @Resolver()
 export class AuthResolver {
-  @Mutation(() => AuthPayload, { description: "Creates a member and logs them in." })
-  signUp(
+  @Mutation(() => SignUpPayload, {
+    description:
+      "Creates a member. With email verification on (production), mails a link instead and " +
+      "answers VERIFY_EMAIL, the same for a new and a registered address; otherwise logs the " +
+      "new member in (ACTIVE).",
+  })
+  async signUp(
     @Arg("input", () => SignUpInput, { description: "The new member's details." })
     input: SignUpInput,
     @Ctx() ctx: Context,
+  ): Promise<SignUpPayload> {
+    const result = await ctx.services.auth.signUp(input);
+    if (result.status === "VERIFY_EMAIL") {
+      return { status: SignUpStatus.VERIFY_EMAIL, token: null, member: null };
+    }
+    const session = await actAs(ctx, Promise.resolve(result));
+    return { status: SignUpStatus.ACTIVE, ...session };
+  }
+
+  @Mutation(() => AuthPayload, {
+    description:
+      "Follows the link of a sign-up mail: creates the member and logs them in. An invalid, " +
+      "used or expired token is BAD_USER_INPUT.",
+  })
+  verifyEmail(
+    @Arg("token", { description: "The token of the link (after `#verify-email=`)." })
+    token: string,
+    @Ctx() ctx: Context,
   ): Promise<AuthPayload> {
-    return actAs(ctx, ctx.services.auth.signUp(input));
+    return actAs(ctx, ctx.services.auth.verifyEmail(token));
   }
 
   @Mutation(() => AuthPayload, {

@@ -2,6 +2,7 @@ import { Initial1795680187181 } from "./1795680187181-initial";
 import { Manager1795681760120 } from "./1795681760120-manager";
 import { FoldedKeys1795689567744 } from "./1795689567744-foldedkeys";
 import { StoredRelations1796306423690 } from "./1796306423690-storedrelations";
+import { MailAndSignUp1796314996467 } from "./1796314996467-mailandsignup";
 
 /** SQLite migrations in order; the DataSource runs the pending ones at start-up. */
 export const sqliteMigrations = [
@@ -9,4 +10,5 @@ export const sqliteMigrations = [
   Manager1795681760120,
   FoldedKeys1795689567744,
   StoredRelations1796306423690,
+  MailAndSignUp1796314996467,
 ];
