@@ -13,7 +13,8 @@ import { join, resolve } from "node:path";
 import { promisify } from "node:util";
 import { chromium, type Browser, type BrowserContext, type Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { act, inviteOk, ok, signUp, type TestMember } from "./helpers/http";
+import { act, gql, inviteOk, ok, signUp, type TestMember } from "./helpers/http";
+import { Mailbox } from "./helpers/mailbox";
 import { startTestServer, type TestServer } from "./helpers/server";
 
 const CHROMIUM = "/usr/bin/chromium";
@@ -289,4 +290,40 @@ describe.skipIf(!HAS_CHROMIUM)("the example client in Chromium", () => {
     await screenshot(sender, "sender.png");
     expect(pageErrors).toEqual([]);
   }, 90_000);
+});
+
+describe.skipIf(!HAS_CHROMIUM)("a sign-up mail's link in Chromium", () => {
+  it("opens the client logged in as the new member, and takes the token out of the address", async () => {
+    const mailbox = await Mailbox.start();
+    const origin = "http://127.0.0.1";
+    const server = await startTestServer({
+      env: { APP_DIR: appDir, EMAIL_VERIFICATION: "true", SMTP_URL: mailbox.url },
+    });
+    const browser = await chromium.launch({ executablePath: CHROMIUM });
+    try {
+      const email = "ines.link@example.com";
+      const input = { name: "Ines Link", email, password: PASSWORD };
+      const answer = ok(
+        await gql(server, `mutation ($input: SignUpInput!) { signUp(input: $input) { status } }`, {
+          input,
+        }),
+      );
+      expect(answer.signUp.status).toBe("VERIFY_EMAIL");
+      const [mail] = await mailbox.waitFor(email);
+      // The link as mailed, pointed at this test server (PUBLIC_URL is the default one).
+      const link = new URL(/https?:\/\/\S+#verify-email=[\w-]+/.exec(mail.parsed.text ?? "")![0]);
+      const port = new URL(server.url).port;
+      const page = await browser.newPage();
+      const errors: string[] = [];
+      page.on("pageerror", (err) => errors.push(err.message));
+      await page.goto(`${origin}:${port}${link.pathname}${link.hash}`);
+      await page.locator("header .who", { hasText: "Ines Link" }).waitFor();
+      expect(new URL(page.url()).hash).toBe("");
+      expect(errors).toEqual([]);
+    } finally {
+      await browser.close();
+      await server.stop();
+      await mailbox.close();
+    }
+  }, 60_000);
 });

@@ -92,6 +92,12 @@ export const LOG_IN = `
     logIn(email: $email, password: $password) { token member { ${PERSON} } }
   }`;
 
+/** The link of a sign-up mail lands on `/app/#verify-email=<token>`. */
+export const VERIFY_EMAIL = `
+  mutation VerifyEmail($token: String!) {
+    verifyEmail(token: $token) { token member { ${PERSON} } }
+  }`;
+
 /** Everything the page shows, in one request. */
 export const HOME = `
   query Home {

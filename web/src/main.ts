@@ -8,6 +8,7 @@ import {
   LOG_IN,
   NOTIFICATIONS,
   request,
+  VERIFY_EMAIL,
   type Home,
   type Invitation,
   type Notification,
@@ -349,6 +350,20 @@ function notificationItem(n: Notification): HTMLElement {
 
 // ---------------------------------------------------------------------------------------------
 
+/** Follows a sign-up mail's link (`#verify-email=<token>`): the account is created, and opens. */
+function verifyEmail(token: string): void {
+  // The token leaves the address bar (and the history) before anything else happens.
+  history.replaceState(null, "", location.pathname + location.search);
+  request<{ verifyEmail: { token: string } }>(VERIFY_EMAIL, { token })
+    .then(({ verifyEmail }) => {
+      sessionStorage.setItem(TOKEN_KEY, verifyEmail.token);
+      return open(verifyEmail.token);
+    })
+    .catch((err: unknown) => showLogin(messageOf(err)));
+}
+
+const link = /^#verify-email=([\w-]+)$/.exec(location.hash);
 const saved = sessionStorage.getItem(TOKEN_KEY);
-if (saved) open(saved).catch((err: unknown) => showLogin(messageOf(err)));
+if (link) verifyEmail(link[1]);
+else if (saved) open(saved).catch((err: unknown) => showLogin(messageOf(err)));
 else showLogin();
