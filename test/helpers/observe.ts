@@ -189,8 +189,9 @@ export const SUBSCRIPTION_PLANS: Record<
 
 /**
  * Every root mutation: which probe tries it against the other member, or why none does.
- * (`signUp` with the other member's email would answer that the email is taken in every
- * world where they exist; emails are unique logins, a known limit of any sign-up form.)
+ * (`signUp` with the other member's email answers VERIFY_EMAIL, the same as for any address,
+ * with EMAIL_VERIFICATION on; off, it says the email is taken in every world where they exist,
+ * the development-only exception of docs/security.md.)
  */
 export const MUTATION_PLANS: Record<string, string> = {
   acceptInvitation: "probeTarget",
@@ -207,6 +208,7 @@ export const MUTATION_PLANS: Record<string, string> = {
   withdrawInvitation: "probeWithdraw",
   blockMember: "probeBlock",
   signUp: "not probed: creates another member, acts on no one",
+  verifyEmail: "not probed: follows the observer's own mailed link, acts on no one",
   logIn: "not probed: answers the same for a wrong email and a wrong password (auth tests)",
   updateInvitationSettings: "not probed: changes only the observer's own settings",
 };
