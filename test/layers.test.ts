@@ -10,6 +10,7 @@ import { describe, expect, it } from "vitest";
 const SRC = resolve(__dirname, "..", "src");
 
 const FEATURES = [
+  "account",
   "auth",
   "blocks",
   "connections",
@@ -27,16 +28,18 @@ const MAY_IMPORT: Record<string, string[]> = {
   config: ["common"],
   security: ["common", "config"],
   observability: ["common", "config", "db"],
-  deps: ["common", "config", "db"],
+  // Mail is infrastructure, as the database is: features write mail, mail knows no feature.
+  mail: ["common", "config", "db"],
+  deps: ["common", "config", "db", "mail"],
   ...Object.fromEntries(
-    FEATURES.map((f) => [f, ["common", "config", "db", "deps", "security", ...FEATURES]]),
+    FEATURES.map((f) => [f, ["common", "config", "db", "deps", "mail", "security", ...FEATURES]]),
   ),
-  entities: FEATURES,
+  entities: [...FEATURES, "mail"],
   loaders: ["common", "db", ...FEATURES],
   services: ["deps", ...FEATURES],
   context: ["common", "deps", "loaders", "services"],
   schema: ["common", ...FEATURES],
-  app: ["common", "config", "db", "deps", "entities", "services"],
+  app: ["common", "config", "db", "deps", "entities", "mail", "services"],
   health: ["app"],
   explorer: ["config"],
   // The transports know the request's context and who holds a token (auth); no other feature.
