@@ -8,15 +8,28 @@ import { ReportRecord } from "./report.entity";
 const WEEK_MS = 7 * 24 * 60 * 60 * 1000;
 
 /**
+ * SQL: the weekly cap counts invitation `w` (rule 3, and a deleted account): a send counts
+ * while its recipient exists for the sender. One to a member who now blocks the sender stops
+ * counting, exactly as one to a member who deleted their account (gone with it) and one to an
+ * id that never existed (refused): the sender's cap is the same in the three worlds. The
+ * sender's own block does not free their sends (else block, unblock and invite again would
+ * pass the cap).
+ */
+const COUNTS_THIS_WEEK = `NOT EXISTS (SELECT 1 FROM "block" wb
+    WHERE wb."blockerId" = w."recipientId" AND wb."blockedId" = w."senderId")`;
+
+/**
  * The counts the limits need, as columns of another statement (the send's one read of the
  * pair, `InvitationService.pairState`: a round trip less per send on PostgreSQL), with
  * `sendLimitParams`. `:senderId` names the sender.
  */
 export const SEND_LIMIT_COLUMNS = `
   (SELECT COUNT(*) FROM "invitation" w
-    WHERE w."senderId" = :senderId AND w."sentAt" > :weekAgo) AS "weekCount",
+    WHERE w."senderId" = :senderId AND w."sentAt" > :weekAgo
+      AND ${COUNTS_THIS_WEEK}) AS "weekCount",
   (SELECT MIN(w."sentAt") FROM "invitation" w
-    WHERE w."senderId" = :senderId AND w."sentAt" > :weekAgo) AS "weekOldest",
+    WHERE w."senderId" = :senderId AND w."sentAt" > :weekAgo
+      AND ${COUNTS_THIS_WEEK}) AS "weekOldest",
   (SELECT COUNT(*) FROM "invitation" o
     WHERE o."senderId" = :senderId AND o."status" IN (:...open)) AS "openCount",
   (SELECT MIN(o."sentAt") FROM "invitation" o
