@@ -3,7 +3,15 @@ import { Member } from "../members/member.entity";
 import { InvitationRecord } from "../invitations/invitation.entity";
 
 export type NotificationKind =
-  "INVITATION_RECEIVED" | "INVITATION_ACCEPTED" | "INVITATION_DECLINED" | "INVITATION_REMINDER";
+  | "INVITATION_RECEIVED"
+  | "INVITATION_ACCEPTED"
+  | "INVITATION_DECLINED"
+  | "INVITATION_REMINDER"
+  /**
+   * What is left of a notification about a member who deleted their account: its place in
+   * its recipient's sequence, nothing else. Never listed (`NotificationService`).
+   */
+  | "ERASED";
 
 /**
  * A stored notification, written in the same transaction as the change that causes it: the

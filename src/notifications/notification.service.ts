@@ -188,6 +188,31 @@ export class NotificationService {
     return Number(row?.max ?? 0);
   }
 
+  /** Every notification the viewer may see, newest first (the account export). */
+  all(viewerId: string): Promise<NotificationRecord[]> {
+    return this.visible(viewerId).orderBy("n.seq", "DESC").getMany();
+  }
+
+  /**
+   * Inside the deletion of `memberId`'s account, before their row goes: the notifications
+   * other members hold about them (as the actor, or about an invitation with them) keep only
+   * their place in their recipient's sequence and are never listed again. Deleting them
+   * instead would free their numbers: the recipient's next notification would take the
+   * number of one a client already holds a cursor of, and `notificationAdded(after:)` would
+   * skip it. The rows a block hides keep their numbers too, so a deleted member and a blocker
+   * leave the same sequence behind.
+   */
+  async erase(em: EntityManager, memberId: string): Promise<void> {
+    await execute(
+      em,
+      `UPDATE "notification" SET "kind" = :erased, "actorId" = NULL, "invitationId" = NULL,
+         "message" = NULL
+       WHERE "recipientId" <> :memberId AND "invitationId" IN (SELECT i."id" FROM "invitation" i
+         WHERE i."senderId" = :memberId OR i."recipientId" = :memberId)`,
+      { erased: "ERASED", memberId },
+    );
+  }
+
   private visible(viewerId: string): SelectQueryBuilder<NotificationRecord> {
     return this.deps.reads
       .getRepository(NotificationRecord)
@@ -198,10 +223,11 @@ export class NotificationService {
 }
 
 /**
- * Notifications the recipient may see: none whose actor is blocked either way, and no
- * INVITATION_RECEIVED of a withdrawn invitation (retracted; the row stays, so a sequence
- * number is never handed out twice and cursors keep increasing).
+ * Notifications the recipient may see: none whose actor is blocked either way, none erased
+ * with a deleted account, and no INVITATION_RECEIVED of a withdrawn invitation (retracted;
+ * the row stays, so a sequence number is never handed out twice and cursors keep increasing).
  */
-const VISIBLE = `(n."actorId" IS NULL OR ${noBlockBetween(`n."recipientId"`, `n."actorId"`)})
+const VISIBLE = `n."kind" <> 'ERASED'
+  AND (n."actorId" IS NULL OR ${noBlockBetween(`n."recipientId"`, `n."actorId"`)})
   AND NOT (n."kind" = 'INVITATION_RECEIVED' AND EXISTS (SELECT 1 FROM "invitation" i
     WHERE i."id" = n."invitationId" AND i."status" = 'WITHDRAWN'))`;
