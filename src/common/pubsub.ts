@@ -15,6 +15,8 @@ export const Topic = {
   InvitationReceived: "INVITATION_RECEIVED",
   InvitationAccepted: "INVITATION_ACCEPTED",
   InvitationDeclined: "INVITATION_DECLINED",
+  /** The member deleted their account: their sockets close (on every instance). */
+  AccountDeleted: "ACCOUNT_DELETED",
 } as const;
 
 export interface InvitationSignal {
@@ -31,6 +33,7 @@ export type Topics = {
   [Topic.InvitationReceived]: [memberId: string, payload: InvitationSignal];
   [Topic.InvitationAccepted]: [memberId: string, payload: InvitationSignal];
   [Topic.InvitationDeclined]: [memberId: string, payload: DeclineSignal];
+  [Topic.AccountDeleted]: [memberId: string, payload: Record<string, never>];
 };
 
 export type AppPubSub = ReturnType<typeof createPubSub<Topics>> & {

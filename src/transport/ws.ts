@@ -4,7 +4,8 @@ import { getOperationAST, type GraphQLSchema } from "graphql";
 import { CloseCode, type Context as WsContext } from "graphql-ws";
 import type { Extra } from "graphql-ws/use/ws";
 import { WebSocket, WebSocketServer } from "ws";
-import type { Authenticator } from "../auth/authenticate";
+import { TOKEN_REFUSED, type Authenticator } from "../auth/authenticate";
+import { unauthenticated } from "../common/errors";
 import type { Config } from "../config";
 import type { Context } from "../context";
 import type { Observability } from "../observability";
@@ -32,6 +33,8 @@ type SocketState = {
   viewerId?: string;
   holdsSlot?: boolean;
   cancelExpiry?: () => void;
+  /** Ends the watch for the member's account deletion. */
+  cancelWatch?: () => void;
   ip?: string;
 };
 
@@ -60,7 +63,8 @@ export interface WsTransport {
 
 /**
  * graphql-ws (`graphql-transport-ws`) on the HTTP server's `/graphql` path. A socket needs a
- * member: a missing or bad token closes it with 4403, as does the token's expiry; a member
+ * member: a missing or bad token closes it with 4403, as do the token's expiry and the
+ * member's account deletion (on any instance); a member
  * holds at most `wsMaxConnectionsPerMember` sockets (4429 past it) and a socket at most
  * `wsMaxSubscriptionsPerConnection` operations. Every operation goes through the operation
  * pipeline, like HTTP's; graphql-ws closes a socket that sends no `connection_init` in time
@@ -89,6 +93,8 @@ export function attachWebSocket(opts: WsTransportOptions): WsTransport {
         // graphql-ws has already registered this operation: the count includes it.
         const max = config.wsMaxSubscriptionsPerConnection;
         if (Object.keys(ctx.subscriptions).length > max) return [tooManyOperations(max)];
+        // The account may be gone (a deletion whose signal this instance missed): 4403.
+        if (!(await sessions.stillHeld(ctx))) return [unauthenticated(TOKEN_REFUSED)];
         const prepared = await pipeline.run(payload, ctx.extra.ip ?? "unknown");
         if ("errors" in prepared) return prepared.errors;
         const { operationName, variables: variableValues } = payload;
@@ -167,13 +173,26 @@ class Sessions {
     ctx.extra.cancelExpiry = atExpiry(holder.expiresAt, () =>
       socket.close(CloseCode.Forbidden, "Token expired"),
     );
+    // Nor than its member: a deleted account's token is a bad one, at once.
+    ctx.extra.cancelWatch = this.opts.authenticator.watch(holder.id, () =>
+      socket.close(CloseCode.Forbidden, "Forbidden"),
+    );
     return true;
+  }
+
+  /** Whether the socket's member still exists; if not, the socket closes with 4403. */
+  async stillHeld(ctx: SocketContext): Promise<boolean> {
+    const id = ctx.extra.viewerId;
+    if (id && (await this.opts.authenticator.exists(id))) return true;
+    ctx.extra.socket.close(CloseCode.Forbidden, "Forbidden");
+    return false;
   }
 
   /** graphql-ws's onClose: frees the member's slot. */
   close(ctx: SocketContext, code: number | undefined): void {
     this.releaseMemory.socketClosed();
     ctx.extra.cancelExpiry?.();
+    ctx.extra.cancelWatch?.();
     if (!ctx.extra.holdsSlot || !ctx.extra.viewerId) return;
     this.memberSockets.release(ctx.extra.viewerId);
     ctx.extra.holdsSlot = false;
