@@ -42,7 +42,8 @@ export async function generate(root: string): Promise<GeneratedFile[]> {
       "typed-document-node": typedDocumentNode,
     },
     // type-graphql 2 maps Date to DateTimeISO; on the wire it is an ISO-8601 string.
-    config: { scalars: { DateTimeISO: "string" } },
+    // JSONObject (accountExport) is any JSON object.
+    config: { scalars: { DateTimeISO: "string", JSONObject: "Record<string, unknown>" } },
   });
   return [{ filename, content }];
 }

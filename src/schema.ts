@@ -1,5 +1,6 @@
 import { lexicographicSortSchema, printSchema, type GraphQLSchema } from "graphql";
 import { buildSchema } from "type-graphql";
+import { AccountResolver } from "./account/account.resolver";
 import { AuthResolver } from "./auth/auth.resolver";
 import { createAppPubSub, type AppPubSub } from "./common/pubsub";
 import { BlockResolver } from "./blocks/block.resolver";
@@ -33,6 +34,7 @@ export async function buildAppSchema(
       BlockResolver,
       SettingsResolver,
       ReminderResolver,
+      AccountResolver,
     ],
     validate: true,
   });

@@ -1,3 +1,4 @@
+import { AccountService } from "./account/account.service";
 import { AuthService } from "./auth/auth.service";
 import { BlockService } from "./blocks/block.service";
 import type { Deps } from "./deps";
@@ -16,7 +17,8 @@ export function createServices(deps: Deps) {
   const auth = new AuthService(deps);
   const members = new MemberService(deps);
   const jobs = new JobService(deps, notifications);
-  return { auth, notifications, connections, blocks, invitations, members, jobs };
+  const account = new AccountService(deps, connections, notifications);
+  return { auth, notifications, connections, blocks, invitations, members, jobs, account };
 }
 
 export type Services = ReturnType<typeof createServices>;

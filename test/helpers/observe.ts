@@ -169,6 +169,8 @@ export const QUERY_PLANS: Record<string, (c: PlanContext) => Vars[]> = {
   suggestedMembers: () => [{}, { first: 50 }],
   invitationSettings: () => [{}],
   blockedMembers: () => [{}],
+  // One JSON document of everything the observer may see about themselves.
+  accountExport: () => [{}],
 };
 
 /** Which witness event ends the wait on a subscription (see `Observer.finish`). */
@@ -211,6 +213,7 @@ export const MUTATION_PLANS: Record<string, string> = {
   verifyEmail: "not probed: follows the observer's own mailed link, acts on no one",
   logIn: "not probed: answers the same for a wrong email and a wrong password (auth tests)",
   updateInvitationSettings: "not probed: changes only the observer's own settings",
+  deleteAccount: "not probed: deletes the observer, whose recording would end there",
 };
 
 /** Root fields of the schema that the plans above do not cover (and plans for no field). */

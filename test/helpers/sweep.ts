@@ -66,6 +66,7 @@ export function validCalls(f: Fixture): Record<string, ValidCall> {
     "Query.connections": { as: () => f.c },
     "Query.notifications": { as: () => f.b },
     "Query.suggestedMembers": {},
+    "Query.accountExport": {},
     "Member.connections": { as: () => f.c },
     "Mutation.signUp": {
       as: () => null,
@@ -104,6 +105,8 @@ export function validCalls(f: Fixture): Record<string, ValidCall> {
       as: () => f.b,
       args: () => ({ ids: [f.bNotification.id] }),
     },
+    // The right password: every case must be refused without deleting anyone.
+    "Mutation.deleteAccount": { as: () => f.d, args: () => ({ password: f.d.password }) },
     "Mutation.setInvitationReminder": {
       as: () => f.b,
       args: () => ({ id: f.pending, remindAt: tomorrow() }),
