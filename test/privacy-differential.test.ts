@@ -44,9 +44,9 @@ interface World {
   clock: ManualClock;
 }
 
-async function newWorld(): Promise<World> {
+async function newWorld(env: Record<string, string> = {}): Promise<World> {
   const clock = new ManualClock(START);
-  const server = await startTestServer({ clock });
+  const server = await startTestServer({ clock, env });
   servers.push(server);
   return { server, clock };
 }
@@ -59,12 +59,16 @@ function join(w: World, name: string, fields: object = {}): Promise<TestMember> 
   return signUp(w.server, { name, email, ...fields });
 }
 
-/** `a` invites `b` and `b` accepts, a second apart each (no ties in any ordering). */
-async function befriend(w: World, a: TestMember, b: TestMember): Promise<void> {
+/**
+ * `a` invites `b` and `b` accepts, a second apart each (no ties in any ordering); returns the
+ * invitation's id.
+ */
+async function befriend(w: World, a: TestMember, b: TestMember): Promise<string> {
   w.clock.advance(1000);
   const id = await inviteOk(w.server, a, b.id);
   w.clock.advance(1000);
   ok(await act(w.server, b, "acceptInvitation", id));
+  return id;
 }
 
 /**
@@ -268,18 +272,31 @@ async function filterWorld(setting: Setting, email?: string): Promise<Run> {
 }
 
 // ---------------------------------------------------------------------------------------------
-// Observer = Alex; Blake blocked Alex, or never existed, or exists and did nothing (d)
+// Observer = Alex (or Casey); Blake blocked Alex, or deleted his account, or never existed, or
+// exists and did nothing (d). Deleted = blocked = never existed, after as before a send.
 
 /**
- * Blake's part. `exists: false`: Blake never existed. `before`: what Blake did while Alex was
- * away, before the recording starts (accepting Alex's invitation, then blocking Alex).
- * `choice`: what Blake does while Alex holds every subscription open.
+ * Blake's part. `exists: false`: Blake never existed. `first`: what Blake did before Alex
+ * tried to invite him (the send then fails NOT_FOUND, as for an id that never existed).
+ * `before`: what Blake did after Alex's invitation, while Alex was away, before the recording
+ * starts. `choice`: what Blake does while Alex holds every subscription open.
  */
 interface BlakeIs {
   exists: boolean;
-  before?: "accept-then-block" | "block";
-  choice?: "block" | "block-then-unblock";
+  first?: "block" | "delete";
+  before?: "accept-then-block" | "block" | "accept-then-delete" | "delete";
+  choice?: "block" | "block-then-unblock" | "delete";
+  /** Who records: Alex (the default), or Casey, Blake's connection (Blake can only delete). */
+  observer?: "alex" | "casey";
 }
+
+/**
+ * Alex's weekly cap in these worlds. Before the recording Alex has sent one invitation to
+ * Casey and two to the recorder's witnesses (and one to Blake, where Blake existed then); while
+ * recorded he invites three more members, so the cap is reached there: a send to Blake that
+ * still counted would show as one RATE_LIMITED more.
+ */
+const WEEKLY_LIMIT = 5;
 
 /**
  * Alex and Blake are colleagues with a common connection, Casey; Alex invited Blake before
@@ -288,58 +305,91 @@ interface BlakeIs {
  * time on the world's clock whatever happens in it, so timestamps stay comparable.
  */
 async function blockWorld(blake: BlakeIs): Promise<Run> {
-  const w = await newWorld();
+  const w = await newWorld({ WEEKLY_INVITATION_LIMIT: String(WEEKLY_LIMIT) });
   const alex = await join(w, "Alex Observer", ACME);
   const casey = await join(w, "Casey Common", { school: "Tech U" });
   await befriend(w, alex, casey);
+  const dees = [await join(w, "Dee One"), await join(w, "Dee Two"), await join(w, "Dee Three")];
   let blakeMember: TestMember | null = null;
   let otherId: string = randomUUID();
   let invId: string = randomUUID();
+  let caseysId: string = randomUUID(); // Casey's invitation to Blake, accepted
   if (blake.exists) {
     blakeMember = await join(w, "Blake Other", ACME);
     otherId = blakeMember.id;
-    await befriend(w, casey, blakeMember);
+    caseysId = await befriend(w, casey, blakeMember);
   } else {
     w.clock.advance(2000); // what befriending would have taken
   }
-  w.clock.advance(1000);
-  if (blakeMember) invId = await inviteOk(w.server, alex, otherId, "Hi Blake");
-  else expect(codeOf(await invite(w.server, alex, otherId, "Hi Blake"))).toBe("NOT_FOUND");
-  const asBlake = (query: string, id: string) => {
+  const asBlake = (query: string, variables: object) => {
     w.clock.advance(1000);
-    return gql(w.server, query, { id }, blakeMember!.token).then(ok);
+    return gql(w.server, query, variables, blakeMember!.token).then(ok);
   };
-  const block = `mutation ($id: ID!) { blockMember(id: $id) }`;
-  const phaseStart = w.clock.now().getTime();
-  if (blake.before === "accept-then-block") {
-    await asBlake(`mutation ($id: ID!) { acceptInvitation(id: $id) { id } }`, invId);
-    await asBlake(block, alex.id);
-  } else if (blake.before === "block") {
-    await asBlake(block, alex.id);
-  }
-  // The phase takes the same time in every world, whatever happened in it.
-  w.clock.set(new Date(phaseStart + 5000));
+  const block = () => asBlake(`mutation ($id: ID!) { blockMember(id: $id) }`, { id: alex.id });
+  const remove = () =>
+    asBlake(`mutation ($p: String!) { deleteAccount(password: $p) }`, {
+      p: blakeMember!.password,
+    });
+  const accept = () =>
+    asBlake(`mutation ($id: ID!) { acceptInvitation(id: $id) { id } }`, { id: invId });
+  /** Runs Blake's part of a phase; the phase takes 5 s in every world, whatever happened. */
+  const phase = async (run: () => Promise<unknown>) => {
+    const start = w.clock.now().getTime();
+    await run();
+    w.clock.set(new Date(start + 5000));
+  };
+
+  await phase(async () => {
+    if (blake.first === "block") await block();
+    else if (blake.first === "delete") await remove();
+  });
+  w.clock.advance(1000);
+  if (blakeMember && !blake.first) invId = await inviteOk(w.server, alex, otherId, "Hi Blake");
+  else expect(codeOf(await invite(w.server, alex, otherId, "Hi Blake"))).toBe("NOT_FOUND");
+  await phase(async () => {
+    if (blake.before?.startsWith("accept-then-")) await accept();
+    if (blake.before?.endsWith("block")) await block();
+    else if (blake.before?.endsWith("delete")) await remove();
+  });
+
+  const recorder = blake.observer === "casey" ? casey : alex;
   const target: Target = {
     memberId: otherId,
     name: "Blake Other",
     email: "blake.other@example.com",
-    invitationIds: [invId],
+    invitationIds: recorder === alex ? [invId] : [caseysId],
   };
-  const obs = observer(
-    w,
-    alex,
-    target,
-    { [otherId]: "@other", [invId]: "@inv1", [casey.id]: "@casey" },
-    ["Acme", "Tech"],
-  );
+  const labels = {
+    [otherId]: "@other",
+    [invId]: "@inv1",
+    [caseysId]: "@caseys",
+    [alex.id]: "@alex",
+    [casey.id]: "@casey",
+    ...Object.fromEntries(dees.map((d, i) => [d.id, `@dee${i + 1}`])),
+  };
+  const obs = observer(w, recorder, target, labels, ["Acme", "Tech"]);
   await obs.start();
-  const choiceStart = w.clock.now().getTime();
-  if (blake.choice) await asBlake(block, alex.id);
-  if (blake.choice === "block-then-unblock") {
-    await asBlake(`mutation ($id: ID!) { unblockMember(id: $id) }`, alex.id);
+  await phase(async () => {
+    if (blake.choice === "delete") await remove();
+    else if (blake.choice) await block();
+    if (blake.choice === "block-then-unblock") {
+      await asBlake(`mutation ($id: ID!) { unblockMember(id: $id) }`, { id: alex.id });
+    }
+  });
+  if (recorder === alex) {
+    // The weekly cap, recorded: the third is over it where no send to Blake counts.
+    for (const dee of dees) {
+      await obs.probe("sendInvitation", { input: { recipientId: dee.id, message: "Hi Dee" } });
+    }
   }
-  w.clock.set(new Date(choiceStart + 5000));
   return script(w, obs);
+}
+
+/** The codes of the recorded sends to the Dees (the weekly cap): null for a send that went. */
+function capOf(run: Run): unknown[] {
+  return (run.mutations as { vars: { input?: { message?: string } }; errors?: unknown[] }[])
+    .filter((m) => m.vars.input?.message === "Hi Dee")
+    .map((m) => (m.errors?.[0] as { extensions?: { code?: string } })?.extensions?.code ?? null);
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -365,6 +415,16 @@ const blakeAcceptedThenBlocked = () =>
 const blakeLiftedBlock = () =>
   world("blake blocked and unblocked", () =>
     blockWorld({ exists: true, choice: "block-then-unblock" }),
+  );
+const blakeBlocked = () =>
+  world("blake blocked", () => blockWorld({ exists: true, choice: "block" }));
+const blakeDeleted = () =>
+  world("blake deleted", () => blockWorld({ exists: true, choice: "delete" }));
+const blakeDeletedAway = () =>
+  world("blake deleted while away", () => blockWorld({ exists: true, before: "delete" }));
+const blakeAcceptedThenDeleted = () =>
+  world("blake accepted, then deleted, while away", () =>
+    blockWorld({ exists: true, before: "accept-then-delete" }),
   );
 
 /** Asserts two recordings are identical, part by part (smaller diffs when one is not). */
@@ -509,10 +569,52 @@ describe("privacy, differentially: what a member observes does not depend on a h
   }, 90_000);
 
   it("(d) being blocked looks exactly like the blocker never having existed", async () => {
-    const blocked = await blockWorld({ exists: true, choice: "block" });
+    const blocked = await blakeBlocked();
     const never = await blakeNever();
+    // The premise: the weekly cap is reached while recorded, at the third send.
+    expect(capOf(never)).toEqual([null, null, "RATE_LIMITED"]);
     expectSame(blocked, never);
   }, 90_000);
+
+  it("sanity: a send to a member who exists counts against the weekly cap", async () => {
+    expect(capOf(await blakeBystander())).toEqual([null, "RATE_LIMITED", "RATE_LIMITED"]);
+  }, 90_000);
+
+  it("(d) a deletion after a send looks exactly like the member never having existed", async () => {
+    const deleted = await blakeDeleted();
+    const never = await blakeNever();
+    expectSame(deleted, never);
+  }, 90_000);
+
+  it("(d) a deletion after a send looks exactly like a block after a send", async () => {
+    const deleted = await blakeDeleted();
+    const blocked = await blakeBlocked();
+    expectSame(deleted, blocked);
+  }, 90_000);
+
+  it("(d) a deletion while away looks exactly like a block while away, and never existed", async () => {
+    const deleted = await blakeDeletedAway();
+    expectSame(deleted, await blakeBlockedAway());
+    expectSame(deleted, await blakeNever());
+  }, 90_000);
+
+  it("(d) accepted, then deleted looks exactly like accepted, then blocked (connection, notification)", async () => {
+    const deleted = await blakeAcceptedThenDeleted();
+    expectSame(deleted, await blakeAcceptedThenBlocked());
+    expectSame(deleted, await blakeNever());
+  }, 90_000);
+
+  it("(d) deleted or blocked before the send looks exactly like never existed", async () => {
+    const never = await blakeNever();
+    expectSame(await blockWorld({ exists: true, first: "delete" }), never);
+    expectSame(await blockWorld({ exists: true, first: "block" }), never);
+  }, 120_000);
+
+  it("(d) to his connection too, a deleted member looks exactly like one who never existed", async () => {
+    const deleted = await blockWorld({ exists: true, before: "delete", observer: "casey" });
+    const never = await blockWorld({ exists: false, observer: "casey" });
+    expectSame(deleted, never);
+  }, 120_000);
 
   it("(d) a block while away looks exactly like the blocker never having existed", async () => {
     const blocked = await blakeBlockedAway();

@@ -1,26 +1,36 @@
 /**
- * A member who blocked the viewer must look exactly like an id that never existed, in time
- * too: for each operation the viewer can aim at them, the server runs the same statements in
- * the same order in both cases (docs/security.md, "Privacy: no oracles"). Statement texts are
- * compared, not their bound values.
+ * A member who blocked the viewer, and one who deleted their account, must look exactly like an
+ * id that never existed, in time too: for each operation the viewer can aim at them, the server
+ * runs the same statements in the same order in the three cases (docs/security.md, "Privacy:
+ * no oracles"). Statement texts are compared, not their bound values.
  */
 import { randomUUID } from "node:crypto";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { gql, signUp, type TestMember } from "./helpers/http";
+import { gql, inviteOk, ok, signUp, type TestMember } from "./helpers/http";
 import { startTestServer, type TestServer } from "./helpers/server";
 
 let server: TestServer;
 let viewer: TestMember;
 let blocker: TestMember;
+let deleted: TestMember;
+/** The viewer's invitations to the blocker (closed by the block) and to the deleted member. */
+let toBlocker: string;
+let toDeleted: string;
 beforeAll(async () => {
   server = await startTestServer();
-  [viewer, blocker] = [await signUp(server), await signUp(server)];
+  [viewer, blocker, deleted] = [await signUp(server), await signUp(server), await signUp(server)];
+  toBlocker = await inviteOk(server, viewer, blocker.id);
+  toDeleted = await inviteOk(server, viewer, deleted.id);
   await gql(
     server,
     `mutation ($id: ID!) { blockMember(id: $id) }`,
     { id: viewer.id },
     blocker.token,
   );
+  const remove = `mutation ($p: String!) { deleteAccount(password: $p) }`;
+  expect(ok(await gql(server, remove, { p: deleted.password }, deleted.token))).toEqual({
+    deleteAccount: true,
+  });
   // The viewer's token is known to the server from here on (its first use looks the member up).
   await gql(server, `{ viewer { id } }`, {}, viewer.token);
 });
@@ -61,13 +71,25 @@ const OPERATIONS: Record<string, string> = {
   invitation: `query ($id: ID!) { invitation(id: $id) { id status } }`,
 };
 
-describe("a blocker and an id that never existed cost the same statements", () => {
+describe("a blocker, a deleted member and an id that never existed cost the same statements", () => {
   for (const [name, query] of Object.entries(OPERATIONS)) {
     it(name, async () => {
       const asBlocker = await statementsOf(query, { id: blocker.id });
+      const asDeleted = await statementsOf(query, { id: deleted.id });
       const asNobody = await statementsOf(query, { id: randomUUID() });
       expect(asBlocker.length).toBeGreaterThan(0);
       expect(asBlocker).toEqual(asNobody);
+      expect(asDeleted).toEqual(asNobody);
     });
   }
+
+  it("invitation, by the id of one the viewer sent them", async () => {
+    const query = OPERATIONS.invitation;
+    const asBlocker = await statementsOf(query, { id: toBlocker });
+    const asDeleted = await statementsOf(query, { id: toDeleted });
+    const asNobody = await statementsOf(query, { id: randomUUID() });
+    expect(asBlocker.length).toBeGreaterThan(0);
+    expect(asBlocker).toEqual(asNobody);
+    expect(asDeleted).toEqual(asNobody);
+  });
 });
