@@ -269,6 +269,25 @@ describe("deleteAccount", () => {
   });
 });
 
+describe("password attempts at deleteAccount (LOGIN_MAX_PER_IP=3)", () => {
+  it("count as log-ins of the address, aliases each: 429 past the limit, nothing deleted", async () => {
+    const server = await newServer({ LOGIN_MAX_PER_IP: "3" });
+    const member = await signUp(server);
+    const aliased = `mutation ($p: String!) {
+      a: deleteAccount(password: $p) b: deleteAccount(password: $p)
+    }`;
+    // Boolean! fails the whole mutation at the first wrong password; both aliases counted.
+    const twice = await gql(server, aliased, { p: "wrong one" }, member.token);
+    expect(twice.errors?.map((e) => e.extensions.code)).toEqual(["UNAUTHENTICATED"]);
+    expect(codeOf(await deleteAccount(server, member, "wrong two"))).toBe("UNAUTHENTICATED");
+    const refused = await deleteAccount(server, member);
+    expect(refused.status).toBe(429);
+    expect(codeOf(refused)).toBe("RATE_LIMITED");
+    expect(messageOf(refused)).toBe("Too many password attempts; try again later.");
+    expect(ok(await gql(server, VIEWER, {}, member.token)).viewer.id).toBe(member.id);
+  });
+});
+
 describe("a deleted member's sockets", () => {
   let server: TestServer;
   beforeAll(async () => {

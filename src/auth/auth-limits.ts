@@ -16,16 +16,25 @@ import { rateLimited } from "../common/errors";
 import type { Config } from "../config";
 import type { Limit, RateLimiter } from "../security/rate-limiter";
 
-/** One logIn or signUp field of an operation, with the email it names if it could be read. */
+/**
+ * One logIn, signUp or deleteAccount field of an operation, with the email it names if it
+ * could be read (deleteAccount names none: its member is the token's).
+ */
 export interface AuthAttempt {
-  field: "logIn" | "signUp";
+  field: "logIn" | "signUp" | "deleteAccount";
   email: string | null;
 }
 
-const AUTH_FIELDS = new Set(["logIn", "signUp"]);
+const AUTH_FIELDS = new Set(["logIn", "signUp", "deleteAccount"]);
 
 /**
- * The logIn and signUp fields the operation would run, aliases and fragments included (each
+ * Whose limits each field counts against: deleteAccount checks a password as logIn does (a
+ * scrypt each, and a way to guess a password with a token), so it counts as a log-in.
+ */
+const LIMITS_OF = { logIn: "logIn", signUp: "signUp", deleteAccount: "logIn" } as const;
+
+/**
+ * The logIn, signUp and deleteAccount fields the operation would run, aliases and fragments included (each
  * counts; `@skip` is not looked at, so a skipped one counts too). Empty for queries and for
  * variables that do not fit the operation (execution refuses those before any resolver runs).
  */
@@ -70,6 +79,7 @@ export function authAttempts(
   return fields.map((node) => {
     const field = node.name.value as AuthAttempt["field"];
     let email: unknown = null;
+    if (field === "deleteAccount") return { field, email: null };
     try {
       const args = getArgumentValues(mutationType.getFields()[field], node, coerced.coerced);
       email = field === "logIn" ? args.email : (args.input as { email?: unknown } | null)?.email;
@@ -84,10 +94,11 @@ export function authAttempts(
  * Rate limits on logIn and signUp, per client address and per email address, in windows of
  * `authWindowMs`. Every attempt counts, successful or not, so the answer says nothing about
  * whether an email is known. An attempt refused for its address is not counted against the
- * email, so one noisy address cannot use up a member's own log-ins.
+ * email, so one noisy address cannot use up a member's own log-ins. A deleteAccount counts as a
+ * log-in of its client address.
  */
 export class AuthRateLimits {
-  private readonly limits: Record<AuthAttempt["field"], { ip: Limit; email: Limit }>;
+  private readonly limits: Record<"logIn" | "signUp", { ip: Limit; email: Limit }>;
 
   constructor(
     limiter: RateLimiter,
@@ -114,7 +125,7 @@ export class AuthRateLimits {
     let retryAfterMs = 0;
     let refused: AuthAttempt["field"] | null = null;
     for (const attempt of attempts) {
-      const limits = this.limits[attempt.field];
+      const limits = this.limits[LIMITS_OF[attempt.field]];
       let hit = await limits.ip.hit(ip);
       if (hit.allowed && attempt.email !== null) {
         hit = await limits.email.hit(hashEmail(attempt.email));
@@ -125,7 +136,7 @@ export class AuthRateLimits {
       }
     }
     if (!refused) return null;
-    const what = refused === "logIn" ? "log-in" : "sign-up";
+    const what = { logIn: "log-in", signUp: "sign-up", deleteAccount: "password" }[refused];
     const error = rateLimited(`Too many ${what} attempts; try again later.`, retryAfterMs);
     const retryAfter = String(error.extensions.retryAfter);
     return new GraphQLError(error.message, {
