@@ -108,6 +108,8 @@ export interface Config {
   mailDir: string;
   /** Where members reach the server: the links in mail start with it. */
   publicUrl: string;
+  /** A sender whose account is younger than this is in the `newAccounts` policy category. */
+  newAccountMs: number;
 }
 
 const DAY_MS = 24 * 60 * 60 * 1000;
@@ -210,6 +212,7 @@ export const ENVIRONMENT = {
   REPORT_SUSPENSION_THRESHOLD: int(1, 1000)({ default: 5, desc: "Reporters that restrict" }),
   REPORT_WINDOW_DAYS: int(1, 3650)({ default: 30, desc: "Window the reports count in" }),
   REPORT_SUSPENSION_DAYS: int(1, 3650)({ default: 7, desc: "Restriction length" }),
+  NEW_ACCOUNT_DAYS: int(0, 3650)({ default: 30, desc: "Accounts this young are new" }),
   INTROSPECTION: bool({ default: undefined, desc: "Default: on outside production" }),
   QUERY_MAX_DEPTH: int(1, 1000)({ default: 10, desc: "Deepest field nesting" }),
   QUERY_MAX_ALIASES: int(0, 100_000)({ default: 30, desc: "Aliases per operation" }),
@@ -331,6 +334,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     smtpUrl: e.SMTP_URL ?? null,
     mailFrom: e.MAIL_FROM,
     mailDir: e.MAIL_DIR,
+    newAccountMs: e.NEW_ACCOUNT_DAYS * DAY_MS,
     publicUrl: (e.PUBLIC_URL ?? `http://localhost:${e.PORT}`).replace(/\/+$/, ""),
   };
   if (config.pageDefault > config.pageMax) {

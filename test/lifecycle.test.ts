@@ -56,6 +56,7 @@ const STATES: StoredStatus[] = [
   "IGNORED",
   "FILTERED",
   "REPORTED",
+  "DISCARDED",
   "ACCEPTED",
   "DECLINED",
   "WITHDRAWN",
@@ -73,7 +74,16 @@ const ALL_ACTIONS: Action[] = [
   "expire",
 ];
 /** States that look pending to the sender (rule 1: ignore, filter and report are invisible). */
-const LOOKS_PENDING_TO_SENDER: StoredStatus[] = ["PENDING", "IGNORED", "FILTERED", "REPORTED"];
+const LOOKS_PENDING_TO_SENDER: StoredStatus[] = [
+  "PENDING",
+  "IGNORED",
+  "FILTERED",
+  "REPORTED",
+  "DISCARDED",
+];
+
+/** Of those, the ones the recipient sees (a DISCARDED one does not exist for them). */
+const SEEN_BY_RECIPIENT = LOOKS_PENDING_TO_SENDER.filter((s) => s !== "DISCARDED");
 
 const NOW = new Date("2025-03-01T12:00:00.000Z");
 const EARLIER = new Date("2025-02-01T08:30:00.000Z");
@@ -88,6 +98,7 @@ const STORED: Record<StoredStatus, InvitationState> = {
   IGNORED: inv("IGNORED", null, null),
   FILTERED: inv("FILTERED", null, null),
   REPORTED: inv("REPORTED", null, null),
+  DISCARDED: inv("DISCARDED", null, null),
   ACCEPTED: inv("ACCEPTED", EARLIER, OLD_GREETING),
   DECLINED: inv("DECLINED", EARLIER, OLD_DECLINE),
   WITHDRAWN: inv("WITHDRAWN", EARLIER, null),
@@ -183,56 +194,57 @@ const EXP: Expected = { status: "EXPIRED", respondedAt: NOW, responseMessage: nu
 
 /**
  * action -> role -> one expectation per stored state, in STATES order:
- *   PENDING  IGNORED  FILTERED  REPORTED  ACCEPTED  DECLINED  WITHDRAWN  EXPIRED  CLOSED_BY_BLOCK
+ *   PENDING  IGNORED  FILTERED  REPORTED  DISCARDED  ACCEPTED  DECLINED  WITHDRAWN  EXPIRED
+ *   CLOSED_BY_BLOCK
  */
 const TRANSITIONS: Record<Action, Record<Role, Expected[]>> = {
   accept: {
-    sender: [NF, NF, NF, NF, NF, NF, NF, NF, NF],
-    recipient: [ACC, ACC, ACC, ACC, CF, CF, CF, CF, NF],
-    system: [NF, NF, NF, NF, NF, NF, NF, NF, NF],
-    stranger: [NF, NF, NF, NF, NF, NF, NF, NF, NF],
+    sender: [NF, NF, NF, NF, NF, NF, NF, NF, NF, NF],
+    recipient: [ACC, ACC, ACC, ACC, NF, CF, CF, CF, CF, NF],
+    system: [NF, NF, NF, NF, NF, NF, NF, NF, NF, NF],
+    stranger: [NF, NF, NF, NF, NF, NF, NF, NF, NF, NF],
   },
   crossInvite: {
-    sender: [NF, NF, NF, NF, NF, NF, NF, NF, NF],
-    recipient: [ACC, ACC, ACC, ACC, CF, CF, CF, CF, NF],
-    system: [NF, NF, NF, NF, NF, NF, NF, NF, NF],
-    stranger: [NF, NF, NF, NF, NF, NF, NF, NF, NF],
+    sender: [NF, NF, NF, NF, NF, NF, NF, NF, NF, NF],
+    recipient: [ACC, ACC, ACC, ACC, ACC, CF, CF, CF, CF, NF],
+    system: [NF, NF, NF, NF, NF, NF, NF, NF, NF, NF],
+    stranger: [NF, NF, NF, NF, NF, NF, NF, NF, NF, NF],
   },
   ignore: {
-    sender: [NF, NF, NF, NF, NF, NF, NF, NF, NF],
-    recipient: [IGN, IGN, IGN, REP_STAYS, CF, CF, CF, CF, NF],
-    system: [NF, NF, NF, NF, NF, NF, NF, NF, NF],
-    stranger: [NF, NF, NF, NF, NF, NF, NF, NF, NF],
+    sender: [NF, NF, NF, NF, NF, NF, NF, NF, NF, NF],
+    recipient: [IGN, IGN, IGN, REP_STAYS, NF, CF, CF, CF, CF, NF],
+    system: [NF, NF, NF, NF, NF, NF, NF, NF, NF, NF],
+    stranger: [NF, NF, NF, NF, NF, NF, NF, NF, NF, NF],
   },
   decline: {
-    sender: [NF, NF, NF, NF, NF, NF, NF, NF, NF],
-    recipient: [DEC, DEC, DEC, DEC, CF, CF, CF, CF, NF],
-    system: [NF, NF, NF, NF, NF, NF, NF, NF, NF],
-    stranger: [NF, NF, NF, NF, NF, NF, NF, NF, NF],
+    sender: [NF, NF, NF, NF, NF, NF, NF, NF, NF, NF],
+    recipient: [DEC, DEC, DEC, DEC, NF, CF, CF, CF, CF, NF],
+    system: [NF, NF, NF, NF, NF, NF, NF, NF, NF, NF],
+    stranger: [NF, NF, NF, NF, NF, NF, NF, NF, NF, NF],
   },
   report: {
-    sender: [NF, NF, NF, NF, NF, NF, NF, NF, NF],
-    recipient: [REP, REP, REP, REP_STAYS, CF, CF, CF, CF, NF],
-    system: [NF, NF, NF, NF, NF, NF, NF, NF, NF],
-    stranger: [NF, NF, NF, NF, NF, NF, NF, NF, NF],
+    sender: [NF, NF, NF, NF, NF, NF, NF, NF, NF, NF],
+    recipient: [REP, REP, REP, REP_STAYS, NF, CF, CF, CF, CF, NF],
+    system: [NF, NF, NF, NF, NF, NF, NF, NF, NF, NF],
+    stranger: [NF, NF, NF, NF, NF, NF, NF, NF, NF, NF],
   },
   withdraw: {
-    sender: [WDR, WDR, WDR, WDR, CF, CF, CF, CF, NF],
-    recipient: [NF, NF, NF, NF, NF, NF, NF, NF, NF],
-    system: [NF, NF, NF, NF, NF, NF, NF, NF, NF],
-    stranger: [NF, NF, NF, NF, NF, NF, NF, NF, NF],
+    sender: [WDR, WDR, WDR, WDR, WDR, CF, CF, CF, CF, NF],
+    recipient: [NF, NF, NF, NF, NF, NF, NF, NF, NF, NF],
+    system: [NF, NF, NF, NF, NF, NF, NF, NF, NF, NF],
+    stranger: [NF, NF, NF, NF, NF, NF, NF, NF, NF, NF],
   },
   block: {
-    sender: [NF, NF, NF, NF, NF, NF, NF, NF, NF],
-    recipient: [NF, NF, NF, NF, NF, NF, NF, NF, NF],
-    system: [BLK, BLK, BLK, BLK, CF, CF, CF, CF, NF],
-    stranger: [NF, NF, NF, NF, NF, NF, NF, NF, NF],
+    sender: [NF, NF, NF, NF, NF, NF, NF, NF, NF, NF],
+    recipient: [NF, NF, NF, NF, NF, NF, NF, NF, NF, NF],
+    system: [BLK, BLK, BLK, BLK, BLK, CF, CF, CF, CF, NF],
+    stranger: [NF, NF, NF, NF, NF, NF, NF, NF, NF, NF],
   },
   expire: {
-    sender: [NF, NF, NF, NF, NF, NF, NF, NF, NF],
-    recipient: [NF, NF, NF, NF, NF, NF, NF, NF, NF],
-    system: [EXP, EXP, EXP, EXP, CF, CF, CF, CF, NF],
-    stranger: [NF, NF, NF, NF, NF, NF, NF, NF, NF],
+    sender: [NF, NF, NF, NF, NF, NF, NF, NF, NF, NF],
+    recipient: [NF, NF, NF, NF, NF, NF, NF, NF, NF, NF],
+    system: [EXP, EXP, EXP, EXP, EXP, CF, CF, CF, CF, NF],
+    stranger: [NF, NF, NF, NF, NF, NF, NF, NF, NF, NF],
   },
 };
 
@@ -302,6 +314,8 @@ const VIEWS: Record<StoredStatus, Record<Viewer, InvitationView | null>> = {
   IGNORED: { sender: PENDING_VIEW, recipient: IGNORED_VIEW, stranger: null },
   FILTERED: { sender: PENDING_VIEW, recipient: PENDING_VIEW, stranger: null },
   REPORTED: { sender: PENDING_VIEW, recipient: IGNORED_VIEW, stranger: null },
+  // Set aside by a DISCARD policy: pending to the sender, absent for the recipient (rule 11).
+  DISCARDED: { sender: PENDING_VIEW, recipient: null, stranger: null },
   ACCEPTED: { sender: ACCEPTED_VIEW, recipient: ACCEPTED_VIEW, stranger: null },
   DECLINED: { sender: DECLINED_VIEW, recipient: DECLINED_VIEW, stranger: null },
   WITHDRAWN: { sender: WITHDRAWN_VIEW, recipient: WITHDRAWN_VIEW, stranger: null },
@@ -318,6 +332,7 @@ const RECEIVED_BUCKETS: Record<StoredStatus, "PENDING" | "IGNORED" | "FILTERED" 
   IGNORED: "IGNORED",
   FILTERED: "FILTERED",
   REPORTED: "IGNORED",
+  DISCARDED: null,
   ACCEPTED: null,
   DECLINED: null,
   WITHDRAWN: null,
@@ -326,7 +341,7 @@ const RECEIVED_BUCKETS: Record<StoredStatus, "PENDING" | "IGNORED" | "FILTERED" 
 };
 
 const SENDER_VIEW_STORED: Record<VisibleStatus, StoredStatus[]> = {
-  PENDING: ["PENDING", "IGNORED", "FILTERED", "REPORTED"],
+  PENDING: ["PENDING", "IGNORED", "FILTERED", "REPORTED", "DISCARDED"],
   IGNORED: [],
   ACCEPTED: ["ACCEPTED"],
   DECLINED: ["DECLINED"],
@@ -409,7 +424,7 @@ describe("key properties", () => {
       }
     }
     // And the sender's view of it is unchanged by the ignore, in every field.
-    for (const state of LOOKS_PENDING_TO_SENDER) {
+    for (const state of SEEN_BY_RECIPIENT) {
       const before = stored(state);
       const result = transition(before, "ignore", RECIPIENT_ID, NOW, MSG);
       expect(result.ok).toBe(true);
@@ -511,7 +526,7 @@ describe("key properties", () => {
   });
 
   it("the sender's view after an accept or decline shows the greeting or decline message", () => {
-    for (const state of LOOKS_PENDING_TO_SENDER) {
+    for (const state of SEEN_BY_RECIPIENT) {
       const before = stored(state);
       const accepted = transition(before, "accept", RECIPIENT_ID, NOW, "Welcome!");
       const declined = transition(before, "decline", RECIPIENT_ID, NOW, "No, thanks.");
@@ -549,7 +564,7 @@ describe("key properties", () => {
       IGNORED: IGNORED_VIEW,
       REPORTED: IGNORED_VIEW,
     };
-    for (const state of LOOKS_PENDING_TO_SENDER) {
+    for (const state of SEEN_BY_RECIPIENT) {
       const dirty: InvitationState = {
         ...stored(state),
         respondedAt: EARLIER,

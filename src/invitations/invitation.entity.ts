@@ -11,7 +11,7 @@ import type { StoredStatus } from "./lifecycle";
 // Rule 5: at most one open invitation per pair of members, in either direction.
 @Index("UQ_invitation_open_pair", ["pairKey"], {
   unique: true,
-  where: `"status" IN ('PENDING','IGNORED','FILTERED','REPORTED')`,
+  where: `"status" IN ('PENDING','IGNORED','FILTERED','REPORTED','DISCARDED')`,
 })
 @Index("IDX_invitation_recipient_status_sent", ["recipientId", "status", "sentAt", "id"])
 @Index("IDX_invitation_sender_sent", ["senderId", "sentAt", "id"])

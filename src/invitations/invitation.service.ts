@@ -33,7 +33,12 @@ import {
   type VisibleStatus,
 } from "./lifecycle";
 import { Invitation } from "./invitation.types";
-import { memberColumnsAs, memberFromRow, type Member } from "../members/member.entity";
+import {
+  memberColumnsAs,
+  memberFromRow,
+  type Member,
+  type PolicyAction,
+} from "../members/member.entity";
 import { ReportRecord } from "./report.entity";
 import { deliveryFor, type Recipient } from "./gate";
 import { checkSendLimits, SEND_LIMIT_COLUMNS, sendLimitParams } from "./limits";
@@ -57,6 +62,8 @@ export interface PairState extends Recipient {
   openId: string | null;
   openSenderId: string | null;
   cooldownFrom: Date | null;
+  /** When the sender signed up (the `newAccounts` category). */
+  senderCreatedAt: Date;
   /** The sender's counts for the send limits (`limits.ts`, SEND_LIMIT_COLUMNS). */
   limits: Record<string, unknown>;
   /** What a new invitation stores about the pair (InvitationRecord's relation columns). */
@@ -240,10 +247,16 @@ export class InvitationService {
         now,
         pair.limits,
       );
-      // The recipient's settings first (EMAIL_REQUIRED is an answer the sender gets either
-      // way), then the restriction, which sets the invitation aside without a word (rule 12).
-      const settled = deliveryFor(pair, input.recipientEmail ?? null);
-      const delivery = restricted ? "FILTERED" : settled;
+      // EMAIL_REQUIRED is an answer the sender gets either way; everything else the gate
+      // weighs (settings, reports, restriction, policy, pause) sets aside without a word.
+      const newAccount =
+        pair.senderCreatedAt.getTime() > now.getTime() - this.deps.config.newAccountMs;
+      const delivery = deliveryFor(
+        pair,
+        input.recipientEmail ?? null,
+        { newAccount, restricted },
+        now,
+      );
       const record = Object.assign(new InvitationRecord(), {
         id: randomUUID(),
         senderId: viewerId,
@@ -289,10 +302,11 @@ export class InvitationService {
         });
       }
       // A new invitation is in the two members' lists and no one else's (a FILTERED one too:
-      // the recipient's list of those changed, which only they read).
+      // the recipient's list of those changed, which only they read). A DISCARDED one is in
+      // none of the recipient's reads: even the speed of their next read does not change.
       return written(
         { invitation: this.view(record, viewerId)!, connected: false },
-        Changes.of(viewerId, recipientId),
+        delivery === "DISCARDED" ? Changes.of(viewerId) : Changes.of(viewerId, recipientId),
       );
     });
     return result;
@@ -317,6 +331,8 @@ export class InvitationService {
     const [row] = await query<Record<string, unknown>>(
       em,
       `SELECT m."id", m."email", m."whoCanInvite", m."notifyOnInvitation",
+         m."policyNewAccounts", m."policyNoMutual", m."policyRestricted",
+         m."policyOutsideNetwork", m."pausedUntil", v."createdAt" AS "senderCreatedAt",
          ${noBlockBetween(":viewerId", ":recipientId")} AS "unblocked",
          EXISTS (SELECT 1 FROM "connection" c
            WHERE c."memberId" = :viewerId AND c."otherId" = :recipientId) AS "connected",
@@ -360,6 +376,14 @@ export class InvitationService {
       openSenderId: (row.openSenderId as string | null) ?? null,
       cooldownFrom: toDateOrNull(row.cooldownFrom),
       mutualCount: toInt(row.mutualCount),
+      policy: {
+        newAccounts: row.policyNewAccounts as PolicyAction,
+        noMutualConnections: row.policyNoMutual as PolicyAction,
+        restrictedSenders: row.policyRestricted as PolicyAction,
+        outsideNetwork: row.policyOutsideNetwork as PolicyAction,
+      },
+      pausedUntil: toDateOrNull(row.pausedUntil),
+      senderCreatedAt: toDateOrNull(row.senderCreatedAt)!,
       limits: row,
       relations: {
         mutualCount: toInt(row.mutualCount),

@@ -15,6 +15,8 @@ export const STORED_STATUSES = [
   "IGNORED",
   "FILTERED",
   "REPORTED",
+  // Set aside by a DISCARD policy: the sender sees it pending, the recipient never sees it.
+  "DISCARDED",
   "ACCEPTED",
   "DECLINED",
   "WITHDRAWN",
@@ -33,7 +35,11 @@ export const OPEN_STATUSES: readonly StoredStatus[] = [
   "IGNORED",
   "FILTERED",
   "REPORTED",
+  "DISCARDED",
 ];
+
+/** Stored states the recipient never sees: the invitation does not exist for them. */
+export const HIDDEN_FROM_RECIPIENT: readonly StoredStatus[] = ["DISCARDED", "CLOSED_BY_BLOCK"];
 
 export const ACTIONS = [
   "accept",
@@ -98,7 +104,12 @@ interface Rule {
   effects: Effect[];
 }
 
-const ANSWERABLE: readonly StoredStatus[] = ["PENDING", "IGNORED", "FILTERED", "REPORTED"];
+/**
+ * Open states. DISCARDED is among them for what the sender and the system do (withdraw,
+ * expire, block) and for a crossing invitation, which connects the pair as for any other
+ * open one; the recipient's own actions never reach it (NOT_FOUND, in `transition`).
+ */
+const ANSWERABLE: readonly StoredStatus[] = OPEN_STATUSES;
 
 const ACCEPTED_EFFECTS: Effect[] = [
   { type: "connect" },
@@ -181,8 +192,12 @@ export function transition(
   const rule = RULES[action];
   const role = roleOf(inv, actorId);
   if (role !== rule.by) return notFound();
-  // A closed-by-block invitation has vanished for both sides.
+  // A closed-by-block invitation has vanished for both sides; a discarded one never existed
+  // for its recipient (but a crossing invitation still meets it, as rule 4 says).
   if (inv.status === "CLOSED_BY_BLOCK") return notFound();
+  if (inv.status === "DISCARDED" && role === "recipient" && action !== "crossInvite") {
+    return notFound();
+  }
   if (
     (action === "ignore" && (inv.status === "IGNORED" || inv.status === "REPORTED")) ||
     (action === "report" && inv.status === "REPORTED")
@@ -239,17 +254,19 @@ export interface InvitationView {
 }
 
 /**
- * The projection of `inv` for `viewerId`. The sender sees IGNORED, FILTERED and REPORTED as
- * PENDING with no response; the recipient sees REPORTED as IGNORED and FILTERED as PENDING
- * (the FILTERED list is where it finds those). Closed by a block: gone for both.
+ * The projection of `inv` for `viewerId`. The sender sees IGNORED, FILTERED, REPORTED and
+ * DISCARDED as PENDING with no response; the recipient sees REPORTED as IGNORED and FILTERED
+ * as PENDING (the FILTERED list is where it finds those), and no DISCARDED one at all. Closed
+ * by a block: gone for both.
  */
 export function viewAs(inv: InvitationState, viewerId: string): InvitationView | null {
   const role = roleOf(inv, viewerId);
   if (role !== "sender" && role !== "recipient") return null;
   if (inv.status === "CLOSED_BY_BLOCK") return null;
+  if (role === "recipient" && HIDDEN_FROM_RECIPIENT.includes(inv.status)) return null;
   const looksPending =
     role === "sender"
-      ? ["PENDING", "IGNORED", "FILTERED", "REPORTED"].includes(inv.status)
+      ? ["PENDING", "IGNORED", "FILTERED", "REPORTED", "DISCARDED"].includes(inv.status)
       : ["PENDING", "FILTERED"].includes(inv.status);
   if (looksPending) return { status: "PENDING", respondedAt: null, responseMessage: null };
   if (role === "recipient" && (inv.status === "IGNORED" || inv.status === "REPORTED")) {
@@ -273,7 +290,7 @@ export function receivedBucket(status: StoredStatus): "PENDING" | "IGNORED" | "F
 
 /** Stored statuses the sender sees as `status` in `sentInvitations(status:)`. */
 export function storedForSenderView(status: VisibleStatus): StoredStatus[] {
-  if (status === "PENDING") return ["PENDING", "IGNORED", "FILTERED", "REPORTED"];
+  if (status === "PENDING") return ["PENDING", "IGNORED", "FILTERED", "REPORTED", "DISCARDED"];
   if (status === "IGNORED") return []; // the sender never sees an ignore
   return [status];
 }

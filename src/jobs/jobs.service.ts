@@ -6,7 +6,7 @@ import { Changes, written, type Written } from "../db/changes";
 import { badInput, conflict, notFound } from "../common/errors";
 import type { Signal } from "../common/pubsub";
 import { InvitationRecord } from "../invitations/invitation.entity";
-import { OPEN_STATUSES, RULES } from "../invitations/lifecycle";
+import { HIDDEN_FROM_RECIPIENT, OPEN_STATUSES, RULES } from "../invitations/lifecycle";
 import { Member } from "../members/member.entity";
 import type { NotificationService } from "../notifications/notification.service";
 
@@ -28,9 +28,10 @@ const EXPIRING = RULES.expire.from;
 
 /**
  * Stored states in which the recipient's own reminder still fires: those that look pending or
- * ignored to them. Answered, withdrawn, expired or blocked ones never remind.
+ * ignored to them. Answered, withdrawn, expired or blocked ones never remind, and a discarded
+ * one does not exist for them.
  */
-const REMINDABLE = OPEN_STATUSES;
+const REMINDABLE = OPEN_STATUSES.filter((s) => !HIDDEN_FROM_RECIPIENT.includes(s));
 
 /** SQL: no block between the invitation's parties, either way (`t` names the invitation row). */
 const noBlock = (t: string) => noBlockBetween(`${t}."senderId"`, `${t}."recipientId"`);
@@ -108,7 +109,7 @@ export class JobService {
       const hidden =
         !record ||
         record.recipientId !== viewerId ||
-        record.status === "CLOSED_BY_BLOCK" ||
+        HIDDEN_FROM_RECIPIENT.includes(record.status) ||
         (await em.exists(BlockRecord, {
           where: [
             { blockerId: record.senderId, blockedId: record.recipientId },

@@ -77,6 +77,28 @@ export class Member implements Node {
   @Column("boolean", { default: true })
   reminders: boolean;
 
+  // The invitation policy (`InvitationPolicy`): what happens to an invitation from each
+  // category of sender. Private to the member; read by the send with the pair.
+  /** Senders whose account is younger than NEW_ACCOUNT_DAYS. */
+  @Column("varchar", { length: 10, default: "DELIVER" })
+  policyNewAccounts: PolicyAction;
+
+  /** Senders who share no connection with this member. */
+  @Column("varchar", { length: 10, default: "DELIVER" })
+  policyNoMutual: PolicyAction;
+
+  /** Senders under the silent restriction for reports (FILTER: rule 12's default). */
+  @Column("varchar", { length: 10, default: "FILTER" })
+  policyRestricted: PolicyAction;
+
+  /** Senders neither first nor second degree. */
+  @Column("varchar", { length: 10, default: "DELIVER" })
+  policyOutsideNetwork: PolicyAction;
+
+  /** Until then nothing is delivered: new invitations land in FILTERED. */
+  @Column("datetime", { nullable: true })
+  pausedUntil: Date | null;
+
   @BeforeInsert()
   @BeforeUpdate()
   foldKeys(): void {
@@ -85,6 +107,9 @@ export class Member implements Node {
     this.schoolKey = foldKey(this.school);
   }
 }
+
+/** What an invitation policy does with an invitation of one category. */
+export type PolicyAction = "DELIVER" | "FILTER" | "DISCARD";
 
 /**
  * How employer, industry and school compare: case-insensitively, Unicode included, as
@@ -110,6 +135,11 @@ const COLUMNS = [
   "whoCanInvite",
   "notifyOnInvitation",
   "reminders",
+  "policyNewAccounts",
+  "policyNoMutual",
+  "policyRestricted",
+  "policyOutsideNetwork",
+  "pausedUntil",
 ] as const;
 
 /** Every column of `member` except the password hash, for hand-written queries. */
@@ -161,5 +191,10 @@ export function memberFromRow(row: Record<string, unknown>, prefix = ""): Member
   m.whoCanInvite = col("whoCanInvite") as Member["whoCanInvite"];
   m.notifyOnInvitation = toBool(col("notifyOnInvitation"));
   m.reminders = toBool(col("reminders"));
+  m.policyNewAccounts = col("policyNewAccounts") as PolicyAction;
+  m.policyNoMutual = col("policyNoMutual") as PolicyAction;
+  m.policyRestricted = col("policyRestricted") as PolicyAction;
+  m.policyOutsideNetwork = col("policyOutsideNetwork") as PolicyAction;
+  m.pausedUntil = toDateOrNull(col("pausedUntil"));
   return m;
 }

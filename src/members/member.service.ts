@@ -1,7 +1,7 @@
 import type { Deps } from "../deps";
 import { badInput } from "../common/errors";
 import { listScope, pageSize, toPage, type Page } from "../common/pagination";
-import { OPEN_STATUSES } from "../invitations/lifecycle";
+import { HIDDEN_FROM_RECIPIENT, OPEN_STATUSES } from "../invitations/lifecycle";
 import { Member } from "./member.entity";
 
 /** Longest `members(search:)` text accepted, after trimming. */
@@ -57,11 +57,14 @@ const FRIENDS_OF_FRIENDS = `SELECT f2."otherId" FROM "connection" f1
 const BLOCKED_EITHER_WAY = `SELECT b1."blockedId" FROM "block" b1 WHERE b1."blockerId" = :viewerId
   UNION ALL SELECT b2."blockerId" FROM "block" b2 WHERE b2."blockedId" = :viewerId`;
 
-/** Members the viewer has an open invitation with, in either direction. */
+/**
+ * Members the viewer has an open invitation with, in either direction; received ones only
+ * when the viewer can see them (a discarded invitation leaves no trace for its recipient).
+ */
 const OPEN_INVITATION_WITH = `SELECT i1."recipientId" FROM "invitation" i1
     WHERE i1."senderId" = :viewerId AND i1."status" IN (:...openStatuses)
   UNION ALL SELECT i2."senderId" FROM "invitation" i2
-    WHERE i2."recipientId" = :viewerId AND i2."status" IN (:...openStatuses)`;
+    WHERE i2."recipientId" = :viewerId AND i2."status" IN (:...receivedOpenStatuses)`;
 
 /** 0 first degree, 1 second degree, 2 anyone else (see SearchRank). */
 const RANK = `(CASE WHEN m.id IN (${FIRST_DEGREE}) THEN 0
@@ -154,8 +157,8 @@ export class MemberService {
    * People the viewer may know. Candidates come from SQL, never a scan in JS: everyone
    * connected to a connection of the viewer, UNION everyone with the viewer's employer,
    * school or industry (compared case-insensitively). Left out: the viewer, their connections,
-   * anyone with an open invitation (PENDING, IGNORED, FILTERED, REPORTED) with the viewer in
-   * either direction, and anyone blocked either way. Every candidate has at least one reason.
+   * anyone with an open invitation with the viewer in either direction (but one
+   * discarded for the viewer, which they never see), and anyone blocked either way. Every candidate has at least one reason.
    *
    * Order: shared connections (desc), then lexicographically by the booleans same employer,
    * same school, same industry (true first), then name (case-insensitive), then id.
@@ -166,7 +169,11 @@ export class MemberService {
     const viewer = await members.findOneBy({ id: viewerId });
     if (!viewer) return [];
 
-    const params: Record<string, unknown> = { viewerId, openStatuses: [...OPEN_STATUSES] };
+    const params: Record<string, unknown> = {
+      viewerId,
+      openStatuses: [...OPEN_STATUSES],
+      receivedOpenStatuses: OPEN_STATUSES.filter((s) => !HIDDEN_FROM_RECIPIENT.includes(s)),
+    };
     // One row per (candidate, shared connection) and one per matching attribute; grouped
     // below, the 1s add up to the shared connections count.
     const branches = [

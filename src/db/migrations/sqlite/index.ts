@@ -3,6 +3,7 @@ import { Manager1795681760120 } from "./1795681760120-manager";
 import { FoldedKeys1795689567744 } from "./1795689567744-foldedkeys";
 import { StoredRelations1796306423690 } from "./1796306423690-storedrelations";
 import { MailAndSignUp1796314996467 } from "./1796314996467-mailandsignup";
+import { Policies1796316257735 } from "./1796316257735-policies";
 
 /** SQLite migrations in order; the DataSource runs the pending ones at start-up. */
 export const sqliteMigrations = [
@@ -11,4 +12,5 @@ export const sqliteMigrations = [
   FoldedKeys1795689567744,
   StoredRelations1796306423690,
   MailAndSignUp1796314996467,
+  Policies1796316257735,
 ];
