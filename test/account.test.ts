@@ -269,6 +269,55 @@ describe("deleteAccount", () => {
   });
 });
 
+describe("a deletion racing what others do around the member", () => {
+  it("answers each of them cleanly and leaves every stored count right", async () => {
+    const server = await newServer();
+    for (let round = 0; round < 4; round++) {
+      const gone = await signUp(server);
+      const m: TestMember[] = [];
+      for (let i = 0; i < 6; i++) m.push(await signUp(server));
+      for (const other of [m[0], m[1], m[2], m[4], m[5]]) await connect(server, other, gone);
+      const toM3 = await inviteOk(server, gone, m[3].id);
+      const among = await inviteOk(server, m[4], m[5].id); // the member is their mutual
+      const results = await Promise.all([
+        deleteAccount(server, gone),
+        invite(server, m[0], gone.id),
+        gql(
+          server,
+          `mutation ($id: ID!) { removeConnection(memberId: $id) }`,
+          { id: gone.id },
+          m[1].token,
+        ),
+        gql(server, `mutation ($id: ID!) { blockMember(id: $id) }`, { id: gone.id }, m[2].token),
+        act(server, m[3], "acceptInvitation", toM3),
+        act(server, m[5], "ignoreInvitation", among),
+        invite(server, m[0], m[5].id),
+      ]);
+      expect(ok(results[0]).deleteAccount).toBe(true);
+      for (const res of results.slice(1)) {
+        expect([undefined, "NOT_FOUND", "CONFLICT"]).toContain(codeOf(res));
+      }
+      // Every open invitation's stored mutual count equals a recount from the connections.
+      const wrong = await query<Record<string, unknown>>(
+        server.dataSource,
+        `SELECT i."id" FROM "invitation" i WHERE i."status" IN ('PENDING', 'IGNORED', 'FILTERED',
+           'REPORTED') AND i."mutualCount" <> (SELECT COUNT(*) FROM "connection" c1
+             INNER JOIN "connection" c2 ON c2."otherId" = c1."otherId"
+            WHERE c1."memberId" = i."senderId" AND c2."memberId" = i."recipientId")`,
+      );
+      expect(wrong).toEqual([]);
+      const [left] = await query<{ n: unknown }>(
+        server.dataSource,
+        `SELECT (SELECT COUNT(*) FROM "connection" WHERE "memberId" = :id OR "otherId" = :id)
+           + (SELECT COUNT(*) FROM "invitation" WHERE "senderId" = :id OR "recipientId" = :id)
+           + (SELECT COUNT(*) FROM "block" WHERE "blockerId" = :id OR "blockedId" = :id) AS "n"`,
+        { id: gone.id },
+      );
+      expect(Number(left.n)).toBe(0);
+    }
+  }, 60_000);
+});
+
 describe("password attempts at deleteAccount (LOGIN_MAX_PER_IP=3)", () => {
   it("count as log-ins of the address, aliases each: 429 past the limit, nothing deleted", async () => {
     const server = await newServer({ LOGIN_MAX_PER_IP: "3" });

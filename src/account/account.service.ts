@@ -1,4 +1,5 @@
 import type { EntityManager } from "typeorm";
+import { TOKEN_REFUSED } from "../auth/authenticate";
 import { DUMMY_HASH, verifyPassword } from "../auth/password";
 import { noBlockBetween } from "../blocks/visibility";
 import { unauthenticated } from "../common/errors";
@@ -61,7 +62,7 @@ export class AccountService {
       .findOne({ where: { id: viewerId }, select: { id: true, passwordHash: true } });
     const ok = await verifyPassword(password, member?.passwordHash ?? DUMMY_HASH);
     // Gone meanwhile (a deletion that raced this one): what the token now gets anywhere.
-    if (!member) throw unauthenticated("The token is invalid or expired.");
+    if (!member) throw unauthenticated(TOKEN_REFUSED);
     if (!ok) throw unauthenticated(WRONG_PASSWORD);
     return this.deps.writer.transaction(async (em, signals) => {
       const related = await this.lock(em, viewerId);
@@ -72,7 +73,7 @@ export class AccountService {
       }
       await this.notifications.erase(em, viewerId);
       const result = await em.delete(Member, { id: viewerId });
-      if ((result.affected ?? 0) === 0) throw unauthenticated("The token is invalid or expired.");
+      if ((result.affected ?? 0) === 0) throw unauthenticated(TOKEN_REFUSED);
       // To the member alone: their open sockets close, on every instance.
       signals.push({ topic: Topic.AccountDeleted, memberId: viewerId, payload: {} });
       // The member, everyone related to them, the neighbours of each connection ended, and
@@ -120,7 +121,7 @@ export class AccountService {
   async export(viewerId: string): Promise<JsonObject> {
     const db = this.deps.reads;
     const member = await db.getRepository(Member).findOneBy({ id: viewerId });
-    if (!member) throw unauthenticated("The token is invalid or expired.");
+    if (!member) throw unauthenticated(TOKEN_REFUSED);
     const iso = (d: Date | null) => (d ? d.toISOString() : null);
     const person = (id: string, name: string) => ({ id, name });
 

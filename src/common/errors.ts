@@ -6,7 +6,10 @@ import { GraphQLError } from "graphql";
  * (GRAPHQL_PARSE_FAILED, GRAPHQL_VALIDATION_FAILED, BAD_REQUEST).
  */
 export const ErrorCode = {
-  /** No valid token, or wrong credentials at logIn. Raised by the context and auth. */
+  /**
+   * No valid token, wrong credentials at logIn, or a wrong password at deleteAccount. Raised by
+   * the context, auth and account.
+   */
   UNAUTHENTICATED: "UNAUTHENTICATED",
   /** An argument failed validation; `extensions.field` names it when there is one. */
   BAD_USER_INPUT: "BAD_USER_INPUT",
