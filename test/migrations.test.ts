@@ -8,7 +8,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { openDatabase } from "../src/db/data-source";
-import { query } from "../src/db/sql";
+import { query, toDate } from "../src/db/sql";
 import { entities } from "../src/entities";
 import { migrationsFor } from "../src/db/migrations";
 import { testDatabase } from "./helpers/server";
@@ -155,6 +155,75 @@ describe("migration StoredRelations", () => {
         rows.map((r) => [r.id, [Number(r.mutualCount), Number(r.sameEmployer)]]),
       );
       expect(byId).toEqual({ [open]: [1, 1], [closed]: [0, 0] });
+    } finally {
+      await ds.destroy();
+    }
+  });
+});
+
+describe("migration RestrictedUntil", () => {
+  it("stores the restriction of a sender restricted when it runs, and of no one else", async () => {
+    const t = await target();
+    const engine = t.databaseUrl ? "postgres" : "sqlite";
+    const before = migrationsFor(engine).findIndex((m) => m.name.startsWith("RestrictedUntil"));
+    expect(before).toBeGreaterThan(0);
+    const old = await openDatabase({ ...t, migrationsUpTo: before });
+    const day = 24 * 60 * 60 * 1000;
+    const now = Date.now();
+    const [recent, longAgo] = [randomUUID(), randomUUID()];
+    const reporters = Array.from({ length: 5 }, () => randomUUID());
+    const lastReport = new Date(now - 2 * day);
+    try {
+      for (const id of [recent, longAgo, ...reporters]) {
+        await query(
+          old,
+          `INSERT INTO "member" ("id", "name", "email", "passwordHash", "createdAt")
+           VALUES (:id, :id, :email, 'x', :createdAt)`,
+          { id, email: `${id}@example.com`, createdAt: new Date(now - 90 * day) },
+        );
+      }
+      // Five reporters each report both senders: `recent` within the last days (restricted
+      // until 7 days after the fifth report), `longAgo` 60 days ago (long over).
+      for (const [sender, base] of [
+        [recent, now - 6 * day],
+        [longAgo, now - 60 * day],
+      ] as const) {
+        for (const [i, reporter] of reporters.entries()) {
+          const invitation = randomUUID();
+          const at = new Date(
+            sender === recent && i === 4 ? lastReport.getTime() : base + i * 1000,
+          );
+          await query(
+            old,
+            `INSERT INTO "invitation" ("id", "senderId", "recipientId", "pairKey", "status", "sentAt")
+             VALUES (:id, :s, :r, :id, 'REPORTED', :at)`,
+            { id: invitation, s: sender, r: reporter, at },
+          );
+          await query(
+            old,
+            `INSERT INTO "report" ("id", "reporterId", "senderId", "invitationId", "reason", "createdAt")
+             VALUES (:id, :r, :s, :inv, 'SPAM', :at)`,
+            { id: randomUUID(), r: reporter, s: sender, inv: invitation, at },
+          );
+        }
+      }
+    } finally {
+      await old.destroy();
+    }
+    const ds = await openDatabase(t);
+    try {
+      const rows = await query<{ id: string; restrictedUntil: unknown }>(
+        ds,
+        `SELECT "id", "restrictedUntil" FROM "member" WHERE "id" IN (:recent, :longAgo)`,
+        { recent, longAgo },
+      );
+      const byId = Object.fromEntries(
+        rows.map((r) => [
+          r.id,
+          r.restrictedUntil === null ? null : toDate(r.restrictedUntil).getTime(),
+        ]),
+      );
+      expect(byId).toEqual({ [recent]: lastReport.getTime() + 7 * day, [longAgo]: null });
     } finally {
       await ds.destroy();
     }

@@ -41,7 +41,7 @@ import {
 } from "../members/member.entity";
 import { ReportRecord } from "./report.entity";
 import { deliveryFor, type Recipient } from "./gate";
-import { checkSendLimits, SEND_LIMIT_COLUMNS, sendLimitParams } from "./limits";
+import { checkSendLimits, restrictIfReported, SEND_LIMIT_COLUMNS, sendLimitParams } from "./limits";
 
 export type ReceivedBucket = "PENDING" | "IGNORED" | "FILTERED";
 export type InvitationOrder = "NEWEST" | "OLDEST" | "MOST_MUTUAL_CONNECTIONS";
@@ -240,13 +240,7 @@ export class InvitationService {
         return written({ invitation: accepted.invitation, connected: true }, accepted.changes);
       }
       if (pair.cooldownFrom) this.refuseDuringCooldown(pair.cooldownFrom, now);
-      const { restricted } = await checkSendLimits(
-        em,
-        this.deps.config,
-        viewerId,
-        now,
-        pair.limits,
-      );
+      const { restricted } = checkSendLimits(this.deps.config, now, pair.limits);
       // EMAIL_REQUIRED is an answer the sender gets either way; everything else the gate
       // weighs (settings, reports, restriction, policy, pause) sets aside without a word.
       const newAccount =
@@ -360,7 +354,7 @@ export class InvitationService {
         pairKey,
         since: new Date(now.getTime() - this.deps.config.cooldownMs),
         senderId: viewerId,
-        ...sendLimitParams(this.deps.config, now),
+        ...sendLimitParams(now),
       },
     );
     if (!row || row.id === null || row.id === undefined) return null;
@@ -709,7 +703,9 @@ export class InvitationService {
           reason: extra.reportReason ?? "I_DONT_KNOW",
           createdAt: now,
         });
-        // Reports are read by no one through the API.
+        await restrictIfReported(em, this.deps.config, record.senderId, now);
+        // Reports are read by no one through the API (a restriction only sets the sender's
+        // later invitations aside, which changes nothing anyone reads now).
         return Changes.none;
     }
   }

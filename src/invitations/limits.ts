@@ -1,9 +1,8 @@
 import type { EntityManager } from "typeorm";
 import type { Config } from "../config";
 import { rateLimited } from "../common/errors";
-import { toBool, toDateOrNull, toInt } from "../db/sql";
+import { execute, query, toDateOrNull, toInt } from "../db/sql";
 import { OPEN_STATUSES } from "./lifecycle";
-import { ReportRecord } from "./report.entity";
 
 const WEEK_MS = 7 * 24 * 60 * 60 * 1000;
 
@@ -34,16 +33,11 @@ export const SEND_LIMIT_COLUMNS = `
     WHERE o."senderId" = :senderId AND o."status" IN (:...open)) AS "openCount",
   (SELECT MIN(o."sentAt") FROM "invitation" o
     WHERE o."senderId" = :senderId AND o."status" IN (:...open)) AS "openOldest",
-  EXISTS (SELECT 1 FROM "report" r
-    WHERE r."senderId" = :senderId AND r."createdAt" > :reportsSince) AS "reportedLately"`;
+  (SELECT rm."restrictedUntil" FROM "member" rm WHERE rm."id" = :senderId) AS "restrictedUntil"`;
 
 /** The parameters of SEND_LIMIT_COLUMNS at `now` (besides `senderId`). */
-export function sendLimitParams(config: Config, now: Date): Record<string, unknown> {
-  return {
-    weekAgo: new Date(now.getTime() - WEEK_MS),
-    open: OPEN_STATUSES,
-    reportsSince: new Date(now.getTime() - config.reportWindowMs - config.reportSuspensionMs),
-  };
+export function sendLimitParams(now: Date): Record<string, unknown> {
+  return { weekAgo: new Date(now.getTime() - WEEK_MS), open: OPEN_STATUSES };
 }
 
 /**
@@ -53,18 +47,16 @@ export function sendLimitParams(config: Config, now: Date): Record<string, unkno
  * depend only on what the sender did: reaching one throws RATE_LIMITED with `retryAfter`
  * (seconds). Reports are another member's hidden choice, so they never refuse a send: a
  * sender under the report restriction is told nothing (the result says to set the invitation
- * aside, rule 12).
+ * aside, rule 12), and finding out costs no statement of its own: the restriction was decided
+ * when the report came (`restrictIfReported`) and is read with the pair.
  */
-export async function checkSendLimits(
-  em: EntityManager,
+export function checkSendLimits(
   config: Config,
-  senderId: string,
   now: Date,
   row: Record<string, unknown>,
-): Promise<{ restricted: boolean }> {
-  const since = new Date(now.getTime() - config.reportWindowMs - config.reportSuspensionMs);
-  const restricted =
-    toBool(row.reportedLately) && (await isRestricted(em, config, senderId, now, since));
+): { restricted: boolean } {
+  const until = toDateOrNull(row.restrictedUntil);
+  const restricted = until !== null && until.getTime() > now.getTime();
 
   if (toInt(row.weekCount) >= config.weeklyInviteLimit) {
     // One slot frees up when the oldest invitation of the window turns a week old.
@@ -86,36 +78,26 @@ export async function checkSendLimits(
 }
 
 /**
- * Whether the sender is restricted: reported by `reportThreshold` different members within
- * `reportWindowMs`, for `reportSuspensionMs` counted from the report that reached the
- * threshold.
+ * After a report of `senderId` at `now`, in its transaction: when `reportThreshold` different
+ * members reported them within `reportWindowMs` (this report included), they are restricted
+ * for `reportSuspensionMs` from now. Deciding here, once per report, rather than at each send
+ * means a send runs the same statements whether or not anyone ever reported its sender.
  */
-async function isRestricted(
+export async function restrictIfReported(
   em: EntityManager,
   config: Config,
   senderId: string,
   now: Date,
-  since: Date,
-): Promise<boolean> {
-  const reports = await em
-    .createQueryBuilder(ReportRecord, "r")
-    .where("r.senderId = :senderId AND r.createdAt > :since", { senderId, since })
-    .orderBy("r.createdAt", "ASC")
-    .getMany();
-  // Slide a window over the reports: the first moment `reportThreshold` distinct reporters
-  // fall within `reportWindowMs` starts a restriction.
-  for (let end = 0; end < reports.length; end++) {
-    const at = reports[end].createdAt.getTime();
-    const reporters = new Set<string>();
-    for (let i = end; i >= 0 && at - reports[i].createdAt.getTime() <= config.reportWindowMs; i--) {
-      reporters.add(reports[i].reporterId);
-    }
-    if (
-      reporters.size >= config.reportThreshold &&
-      at + config.reportSuspensionMs > now.getTime()
-    ) {
-      return true;
-    }
-  }
-  return false;
+): Promise<void> {
+  const [row] = await query<{ n: unknown }>(
+    em,
+    `SELECT COUNT(DISTINCT r."reporterId") AS "n" FROM "report" r
+      WHERE r."senderId" = :senderId AND r."createdAt" >= :since`,
+    { senderId, since: new Date(now.getTime() - config.reportWindowMs) },
+  );
+  if (toInt(row.n) < config.reportThreshold) return;
+  await execute(em, `UPDATE "member" SET "restrictedUntil" = :until WHERE "id" = :senderId`, {
+    senderId,
+    until: new Date(now.getTime() + config.reportSuspensionMs),
+  });
 }

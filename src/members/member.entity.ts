@@ -99,6 +99,13 @@ export class Member implements Node {
   @Column("datetime", { nullable: true })
   pausedUntil: Date | null;
 
+  /**
+   * Until then this member's own sends are under the silent restriction for reports (set
+   * when a report reaches the threshold, limits.ts). Never shown to anyone.
+   */
+  @Column("datetime", { nullable: true })
+  restrictedUntil: Date | null;
+
   @BeforeInsert()
   @BeforeUpdate()
   foldKeys(): void {

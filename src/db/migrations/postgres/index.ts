@@ -3,6 +3,7 @@ import { FoldedKeys1795689569603 } from "./1795689569603-foldedkeys";
 import { StoredRelations1796306425000 } from "./1796306425000-storedrelations";
 import { MailAndSignUp1796314998046 } from "./1796314998046-mailandsignup";
 import { Policies1796316259956 } from "./1796316259956-policies";
+import { RestrictedUntil1796317318979 } from "./1796317318979-restricteduntil";
 
 /** PostgreSQL migrations in order (the same entities as the SQLite set). */
 export const postgresMigrations = [
@@ -11,4 +12,5 @@ export const postgresMigrations = [
   StoredRelations1796306425000,
   MailAndSignUp1796314998046,
   Policies1796316259956,
+  RestrictedUntil1796317318979,
 ];

@@ -4,6 +4,7 @@ import { FoldedKeys1795689567744 } from "./1795689567744-foldedkeys";
 import { StoredRelations1796306423690 } from "./1796306423690-storedrelations";
 import { MailAndSignUp1796314996467 } from "./1796314996467-mailandsignup";
 import { Policies1796316257735 } from "./1796316257735-policies";
+import { RestrictedUntil1796317318643 } from "./1796317318643-restricteduntil";
 
 /** SQLite migrations in order; the DataSource runs the pending ones at start-up. */
 export const sqliteMigrations = [
@@ -13,4 +14,5 @@ export const sqliteMigrations = [
   StoredRelations1796306423690,
   MailAndSignUp1796314996467,
   Policies1796316257735,
+  RestrictedUntil1796317318643,
 ];

@@ -1,0 +1,16 @@
+import type { MigrationInterface, QueryRunner } from "typeorm";
+import { fillRestrictedUntil } from "../restricted-until";
+
+/** The report restriction is decided when a report comes, and stored on the sender. */
+export class RestrictedUntil1796317318643 implements MigrationInterface {
+  name = "RestrictedUntil1796317318643";
+
+  async up(queryRunner: QueryRunner): Promise<void> {
+    await queryRunner.query('ALTER TABLE "member" ADD COLUMN "restrictedUntil" datetime');
+    await fillRestrictedUntil(queryRunner);
+  }
+
+  async down(queryRunner: QueryRunner): Promise<void> {
+    await queryRunner.query('ALTER TABLE "member" DROP COLUMN "restrictedUntil"');
+  }
+}
