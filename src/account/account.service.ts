@@ -21,7 +21,11 @@ export const WRONG_PASSWORD = "Wrong password.";
 type Json = string | number | boolean | null | Json[] | { [key: string]: Json };
 export type JsonObject = { [key: string]: Json };
 
-/** Everyone the member has any stored relation with: whose reads their deletion changes. */
+/**
+ * Everyone the member has any stored relation with: whose reads their deletion changes. (Every
+ * notification naming the member as its actor is about an invitation with them, whose other
+ * party is among these: the notification table has no index on its actor.)
+ */
 const RELATED = `
   SELECT i."recipientId" AS "id" FROM "invitation" i WHERE i."senderId" = :id
   UNION SELECT i."senderId" FROM "invitation" i WHERE i."recipientId" = :id
