@@ -40,7 +40,7 @@ const RELATED = `
  * document.
  *
  * A deleted member looks to everyone else exactly like one who never existed, and so like a
- * blocker (rule 3): their row goes, and with it (foreign keys, ON DELETE CASCADE) their
+ * blocker (rule 14): their row goes, and with it (foreign keys, ON DELETE CASCADE) their
  * invitations either way, connections, blocks either way, reports and notifications. What is
  * kept elsewhere for them is the same as a blocker's: the connections they ended moved the
  * stored counts of other invitations (ConnectionService.disconnect), the notifications others

@@ -7,7 +7,7 @@ import { OPEN_STATUSES } from "./lifecycle";
 const WEEK_MS = 7 * 24 * 60 * 60 * 1000;
 
 /**
- * SQL: the weekly cap counts invitation `w` (rule 3, and a deleted account): a send counts
+ * SQL: the weekly cap counts invitation `w` (rule 14): a send counts
  * while its recipient exists for the sender. One to a member who now blocks the sender stops
  * counting, exactly as one to a member who deleted their account (gone with it) and one to an
  * id that never existed (refused): the sender's cap is the same in the three worlds. The
