@@ -463,11 +463,12 @@ describe("accountExport", () => {
       employer: "Acme",
     });
     expect(Date.parse(doc.profile.createdAt)).not.toBeNaN();
-    expect(doc.settings).toEqual({
-      whoCanInvite: "EVERYONE",
-      notifyOnInvitation: true,
-      reminders: false,
-    });
+    // The same as invitationSettings.
+    const mine = `{ invitationSettings { whoCanInvite notifyOnInvitation reminders pausedUntil
+      policy { newAccounts noMutualConnections restrictedSenders outsideNetwork } } }`;
+    const settingsNow = ok(await gql(server, mine, {}, me.token)).invitationSettings;
+    expect(doc.settings).toEqual(settingsNow);
+    expect(doc.settings).toMatchObject({ whoCanInvite: "EVERYONE", reminders: false });
     // Ignored by its recipient: PENDING to me, as in sentInvitations. The blocker's: gone.
     expect(doc.invitationsSent.map((i: { recipient: { id: string } }) => i.recipient.id)).toEqual([
       ignored.id,

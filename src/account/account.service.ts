@@ -211,10 +211,18 @@ export class AccountService {
         school: member.school,
         createdAt: iso(member.createdAt),
       },
+      // As `invitationSettings` shows them.
       settings: {
         whoCanInvite: member.whoCanInvite,
         notifyOnInvitation: member.notifyOnInvitation,
         reminders: member.reminders,
+        policy: {
+          newAccounts: member.policyNewAccounts,
+          noMutualConnections: member.policyNoMutual,
+          restrictedSenders: member.policyRestricted,
+          outsideNetwork: member.policyOutsideNetwork,
+        },
+        pausedUntil: iso(member.pausedUntil),
       },
       invitationsSent: sent,
       invitationsReceived: received,
