@@ -38,8 +38,12 @@ afterAll(async () => {
   await server?.stop();
 });
 
-/** The statements one request runs, whitespace folded. */
-async function statementsOf(query: string, variables: object): Promise<string[]> {
+/** The statements one request runs (as `as`, the viewer by default), whitespace folded. */
+async function statementsOf(
+  query: string,
+  variables: object,
+  as: TestMember = viewer,
+): Promise<string[]> {
   const counter = server.app.counter;
   const logQuery = counter.logQuery;
   const seen: string[] = [];
@@ -52,7 +56,7 @@ async function statementsOf(query: string, variables: object): Promise<string[]>
       method: "POST",
       headers: {
         "content-type": "application/json",
-        authorization: `Bearer ${viewer.token}`,
+        authorization: `Bearer ${as.token}`,
         "cache-control": "no-cache",
       },
       body: JSON.stringify({ query, variables }),
@@ -91,5 +95,46 @@ describe("a blocker, a deleted member and an id that never existed cost the same
     expect(asBlocker.length).toBeGreaterThan(0);
     expect(asBlocker).toEqual(asNobody);
     expect(asDeleted).toEqual(asNobody);
+  });
+});
+
+describe("a send costs the same statements wherever it lands", () => {
+  // What the recipient chose (settings, policy, pause), whether they reported the sender, and
+  // whether the sender is restricted, decide where an invitation lands and whether the
+  // recipient is told; none of it may change the work of the sender's request (rules 6, 11, 12).
+  const settings = `mutation ($input: InvitationSettingsInput!) { updateInvitationSettings(input: $input) { reminders } }`;
+  const worlds: Record<string, object | null> = {
+    delivered: null,
+    "notifications off": { notifyOnInvitation: false },
+    "second degree only": { whoCanInvite: "SECOND_DEGREE" },
+    "no mutual: FILTER": { policy: { noMutualConnections: "FILTER" } },
+    "no mutual: DISCARD": { policy: { noMutualConnections: "DISCARD" } },
+    paused: { pausedUntil: new Date(Date.now() + 86_400_000).toISOString() },
+  };
+
+  it("to a recipient in each setting", async () => {
+    const logs: Record<string, string[]> = {};
+    for (const [name, input] of Object.entries(worlds)) {
+      const [sender, recipient] = [await signUp(server), await signUp(server)];
+      if (input) ok(await gql(server, settings, { input }, recipient.token));
+      logs[name] = await statementsOf(OPERATIONS.sendInvitation, { id: recipient.id }, sender);
+    }
+    for (const name of Object.keys(worlds)) expect(logs[name]).toEqual(logs.delivered);
+  });
+
+  it("from a sender whom the recipient reported, and from one restricted by reports", async () => {
+    const report = `mutation ($id: ID!) { reportInvitation(id: $id, reason: SPAM) }`;
+    const [plain, reported, target] = [
+      await signUp(server),
+      await signUp(server),
+      await signUp(server),
+    ];
+    ok(
+      await gql(server, report, { id: await inviteOk(server, reported, target.id) }, target.token),
+    );
+    const [a, b] = [await signUp(server), await signUp(server)];
+    const asPlain = await statementsOf(OPERATIONS.sendInvitation, { id: a.id }, plain);
+    const asReported = await statementsOf(OPERATIONS.sendInvitation, { id: b.id }, reported);
+    expect(asReported).toEqual(asPlain);
   });
 });

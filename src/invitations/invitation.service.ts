@@ -274,20 +274,20 @@ export class InvitationService {
            :i_sameSchool)`,
         params: prefixed("i_", { ...record }),
       };
+      // The invitation goes in with its notification (one statement on PostgreSQL), and with
+      // the same statements when none is stored: whether the recipient is told (their
+      // settings, policy, pause, a report) is theirs, and the sender's send costs the same.
       const notifies = delivery === "PENDING" && pair.notifyOnInvitation;
-      if (!notifies) await execute(em, insert.sql, insert.params);
+      const notification = {
+        recipientId,
+        kind: "INVITATION_RECEIVED" as const,
+        actorId: viewerId,
+        invitationId: record.id,
+        message,
+      };
+      const told = await this.notifications.add(em, notification, insert, notifies);
+      if (told) signals.push(told);
       if (delivery === "PENDING") {
-        if (notifies) {
-          // The invitation goes in with its notification (one statement on PostgreSQL).
-          const notification = {
-            recipientId,
-            kind: "INVITATION_RECEIVED" as const,
-            actorId: viewerId,
-            invitationId: record.id,
-            message,
-          };
-          signals.push(await this.notifications.add(em, notification, insert));
-        }
         // The inbox's own live update; `notifyOnInvitation` only silences the notification.
         signals.push({
           topic: Topic.InvitationReceived,
@@ -673,7 +673,7 @@ export class InvitationService {
         const to = effect.to === "sender" ? record.senderId : record.recipientId;
         const actor = effect.to === "sender" ? record.recipientId : record.senderId;
         signals.push(
-          await this.notifications.add(
+          (await this.notifications.add(
             em,
             {
               recipientId: to,
@@ -683,7 +683,7 @@ export class InvitationService {
               message: record.responseMessage,
             },
             prior,
-          ),
+          ))!,
         );
         return Changes.of(to);
       }

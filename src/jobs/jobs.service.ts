@@ -303,14 +303,15 @@ export class JobService {
   }
 
   /** Stores the recipient's INVITATION_REMINDER; the sender is its actor and learns nothing. */
-  private remind(em: EntityManager, row: Parties): Promise<Signal> {
-    return this.notifications.add(em, {
+  private async remind(em: EntityManager, row: Parties): Promise<Signal> {
+    const signal = await this.notifications.add(em, {
       recipientId: row.recipientId,
       kind: "INVITATION_REMINDER",
       actorId: row.senderId,
       invitationId: row.id,
       message: null,
     });
+    return signal!;
   }
 
   /** Candidate invitations in id order, a batch at a time; callers add the conditions. */

@@ -32,6 +32,10 @@ export class NotificationService {
    * Stores a notification inside the caller's transaction and returns the signal to publish
    * after commit. `seq` is the recipient's next number; writes are serialized, and the unique
    * index on (recipientId, seq) refuses a duplicate should two writers ever race.
+   *
+   * With `when` false the same statements run and store nothing (null, no signal): a caller
+   * whose choice to notify is hidden from someone (the send: the recipient's settings and
+   * policy) costs the same work either way.
    */
   async add(
     em: EntityManager,
@@ -44,21 +48,32 @@ export class NotificationService {
     },
     /** A write that goes before, in the same statement on PostgreSQL (`PriorWrite`). */
     prior?: PriorWrite,
-  ): Promise<Signal> {
+    when = true,
+  ): Promise<Signal | null> {
     const postgres = em.connection.options.type === "postgres";
     if (prior && !postgres && (await execute(em, prior.sql, prior.params)) === 0) {
       throw new RetryTransaction();
     }
     const merged = prior && postgres;
+    // PostgreSQL types a SELECT's parameters by their casts (a VALUES row takes the columns').
+    const as = (type: string) => (postgres ? `::${type}` : "");
     // One statement: the next number and the row (RETURNING: SQLite >= 3.35 and PostgreSQL).
+    const insert = `INSERT INTO "notification"
+         ("id", "recipientId", "seq", "kind", "actorId", "invitationId", "message", "read", "createdAt")
+       SELECT :id${as("varchar")}, :recipientId${as("varchar")},
+         (SELECT COALESCE(MAX(p."seq"), 0) + 1 FROM "notification" p WHERE p."recipientId" = :owner),
+         :kind${as("varchar")}, :actorId${as("varchar")}, :invitationId${as("varchar")},
+         :message${as("text")}, :read${as("boolean")}, :createdAt${as("timestamptz")}
+       WHERE :when = 'yes'
+       RETURNING "seq"`;
     const [row] = await query<{ seq: unknown; prior?: unknown }>(
       em,
-      `${merged ? `WITH "prior" AS (${prior.sql} RETURNING 1) ` : ""}INSERT INTO "notification"
-         ("id", "recipientId", "seq", "kind", "actorId", "invitationId", "message", "read", "createdAt")
-       VALUES (:id, :recipientId,
-         (SELECT COALESCE(MAX(p."seq"), 0) + 1 FROM "notification" p WHERE p."recipientId" = :owner),
-         :kind, :actorId, :invitationId, :message, :read, :createdAt)
-       RETURNING "seq"${merged ? `, (SELECT COUNT(*) FROM "prior") AS "prior"` : ""}`,
+      // Merged, the statement always answers one row: the prior write's count, and the number
+      // (null when nothing was stored).
+      merged
+        ? `WITH "prior" AS (${prior.sql} RETURNING 1), "added" AS (${insert})
+           SELECT (SELECT "seq" FROM "added") AS "seq", (SELECT COUNT(*) FROM "prior") AS "prior"`
+        : insert,
       // (`owner` repeats recipientId: PostgreSQL wants one type per parameter, and the column
       // and the comparison would deduce two.)
       {
@@ -68,10 +83,13 @@ export class NotificationService {
         createdAt: this.deps.clock.now(),
         ...n,
         owner: n.recipientId,
+        // A string: TypeORM writes numbers into the statement's text, which would differ.
+        when: when ? "yes" : "no",
       },
     );
     // The prior write found its row changed meanwhile: the transaction starts over.
     if (merged && toInt(row.prior) === 0) throw new RetryTransaction();
+    if (!when) return null;
     const seq = toInt(row.seq);
     return { topic: Topic.NotificationAdded, memberId: n.recipientId, payload: { seq } };
   }
