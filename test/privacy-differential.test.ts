@@ -194,11 +194,18 @@ async function senderWorld(choice: RecipientChoice): Promise<Run> {
  * reports or ignores. With Rita's report Sam is restricted; without it, not. Sam then invites
  * Tom, a stranger: everything Sam observes must be the same, where Tom's inbox differs.
  */
-async function restrictionWorld(ritaReports: boolean): Promise<Run & { tomSees: unknown }> {
+async function restrictionWorld(
+  ritaReports: boolean,
+  tomDiscards = false,
+): Promise<Run & { tomSees: unknown }> {
   const w = await newWorld();
   const sam = await join(w, "Sam Sender", ACME);
   const rita = await join(w, "Rita Recipient", ACME);
   const tom = await join(w, "Tom Stranger");
+  if (tomDiscards) {
+    const q = `mutation { updateInvitationSettings(input: { policy: { restrictedSenders: DISCARD } }) { reminders } }`;
+    ok(await gql(w.server, q, {}, tom.token));
+  }
   const puppets = [];
   for (let i = 1; i <= 4; i++) puppets.push(await join(w, `Puppet ${i}`));
   w.clock.advance(1000);
@@ -243,7 +250,7 @@ type Setting = "EVERYONE" | "SECOND_DEGREE" | "EMAIL_REQUIRED";
  * Rita sets `whoCanInvite` (a setting only she can read), then Sam invites her, giving
  * `email` (the same in both worlds of a pair). Sam shares no connection with Rita.
  */
-async function filterWorld(setting: Setting, email?: string): Promise<Run> {
+async function filterWorld(setting: Setting | object, email?: string): Promise<Run> {
   const w = await newWorld();
   const sam = await join(w, "Sam Sender", ACME);
   const rita = await join(w, "Rita Recipient", ACME);
@@ -259,15 +266,20 @@ async function filterWorld(setting: Setting, email?: string): Promise<Run> {
   const obs = observer(w, sam, target, { [rita.id]: "@other", [carl.id]: "@carl" }, ["Acme"]);
   await obs.start();
   w.clock.advance(1000);
+  // A whoCanInvite value, or any settings input (a policy, a pause).
+  const input = typeof setting === "string" ? { whoCanInvite: setting } : setting;
   if (setting !== "EVERYONE") {
-    const q = `mutation ($s: WhoCanInvite!) { updateInvitationSettings(input: { whoCanInvite: $s }) { whoCanInvite } }`;
-    ok(await gql(w.server, q, { s: setting }, rita.token));
+    const q = `mutation ($input: InvitationSettingsInput!) { updateInvitationSettings(input: $input) { reminders } }`;
+    ok(await gql(w.server, q, { input }, rita.token));
   }
   await obs.probeSend();
   // The premise: where it landed is what the worlds differ in (read as Rita, not recorded).
   const lists = `query { p: receivedInvitations { totalCount } f: receivedInvitations(filter: { status: FILTERED }) { totalCount } }`;
   const seen = ok(await gql(w.server, lists, {}, rita.token));
-  expect([seen.p.totalCount, seen.f.totalCount]).toEqual(setting === "EVERYONE" ? [1, 0] : [0, 1]);
+  const discards = JSON.stringify(input).includes("DISCARD");
+  expect([seen.p.totalCount, seen.f.totalCount]).toEqual(
+    setting === "EVERYONE" ? [1, 0] : discards ? [0, 0] : [0, 1],
+  );
   return script(w, obs);
 }
 
@@ -544,6 +556,38 @@ describe("privacy, differentially: what a member observes does not depend on a h
     const { tomSees: _a, ...a } = reported;
     const { tomSees: _b, ...b } = ignored;
     expectSame(a, b);
+  }, 90_000);
+
+  it("(f) restricted, with the stranger's restrictedSenders DISCARD, looks like not restricted", async () => {
+    const ignored = await restrictionWorld(false, true);
+    const reported = await restrictionWorld(true, true);
+    expect(ignored.tomSees).toEqual({ p: { totalCount: 1 }, f: { totalCount: 0 } });
+    expect(reported.tomSees).toEqual({ p: { totalCount: 0 }, f: { totalCount: 0 } });
+    const { tomSees: _a, ...a } = reported;
+    const { tomSees: _b, ...b } = ignored;
+    expectSame(a, b);
+  }, 90_000);
+
+  // Rules 11: Sam's account is new, shares no connection with Rita and is outside her network:
+  // each category with each action that sets aside, and a pause, against a plain delivery.
+  const delivered = () => world("delivered (policies)", () => filterWorld("EVERYONE"));
+  for (const category of ["newAccounts", "noMutualConnections", "outsideNetwork"]) {
+    for (const action of ["FILTER", "DISCARD"]) {
+      it(`(g) ${category}: ${action} looks exactly like delivered to the sender`, async () => {
+        const aside = await filterWorld({ policy: { [category]: action } });
+        const plain = await delivered();
+        expect([plain.jobs.reminders, aside.jobs.reminders]).toEqual([1, 0]);
+        expectSame(aside, plain);
+      }, 90_000);
+    }
+  }
+
+  it("(g) a pause looks exactly like delivered to the sender", async () => {
+    // Paused for a day of the world's clock; the invitation stays FILTERED after it ends.
+    const until = new Date(START.getTime() + 24 * 60 * 60 * 1000).toISOString();
+    const paused = await filterWorld({ pausedUntil: until });
+    const plain = await delivered();
+    expectSame(paused, plain);
   }, 90_000);
 
   it("(c) filtered by SECOND_DEGREE looks exactly like delivered to the sender", async () => {
