@@ -582,6 +582,22 @@ describe("privacy, differentially: what a member observes does not depend on a h
     }
   }
 
+  it("(h) every cursor the sender saw is refused in every other list (rule 15)", async () => {
+    const run = (await untouchedSender()) as unknown as { cursorSwaps: Array<Record<string, any>> };
+    expect(run.cursorSwaps.length).toBeGreaterThan(10);
+    const fields = new Set(run.cursorSwaps.map((s) => s.field));
+    expect([...fields].sort()).toEqual(
+      ["connections", "members", "notifications", "receivedInvitations", "sentInvitations"].sort(),
+    );
+    for (const swap of run.cursorSwaps) {
+      expect([swap.field, swap.from, swap.errors?.[0]?.extensions?.code]).toEqual([
+        swap.field,
+        swap.from,
+        "BAD_USER_INPUT",
+      ]);
+    }
+  }, 90_000);
+
   it("(g) a pause looks exactly like delivered to the sender", async () => {
     // Paused for a day of the world's clock; the invitation stays FILTERED after it ends.
     const until = new Date(START.getTime() + 24 * 60 * 60 * 1000).toISOString();

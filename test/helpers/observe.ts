@@ -349,6 +349,8 @@ export interface Recording {
   mutations: unknown[];
   /** Every payload each subscription received during the whole run, in order. */
   subscriptions: Record<string, unknown[]>;
+  /** Each cursor seen, used in every other paged list (`Observer.cursorSwaps`). */
+  cursorSwaps: unknown[];
 }
 
 export interface ObserverOptions {
@@ -381,6 +383,8 @@ export class Observer {
   private readonly subs: Array<{ key: string; sub: Sub; settle: Settle }> = [];
   private step = 0;
   private witnessCount = 0;
+  /** The first cursor seen at each place (root field and path), for `cursorSwaps`. */
+  private readonly cursors = new Map<string, string>();
   private readonly labels: Record<string, string>;
 
   constructor(private readonly o: ObserverOptions) {
@@ -450,6 +454,7 @@ export class Observer {
         throw new Error(`observe: ${field} ${JSON.stringify(vars)}: ${JSON.stringify(res)}`);
       }
       results.push({ field, vars, ...outcome(res), ...cache });
+      this.collectCursors(field, res.data[field]);
       return res.data[field];
     };
     const query = SCHEMA.getQueryType()!;
@@ -569,12 +574,56 @@ export class Observer {
       subscriptions[key] = [...sub.events];
       await sub.close();
     }
+    const cursorSwaps = await this.cursorSwaps();
     const norm = new Normalizer(this.labels, this.o.timeBase?.getTime());
     return norm.value({
       snapshots: this.snapshots,
       mutations: this.mutations,
       subscriptions,
+      cursorSwaps,
     }) as Recording;
+  }
+
+  private collectCursors(path: string, value: unknown): void {
+    if (Array.isArray(value)) {
+      value.forEach((v) => this.collectCursors(`${path}[]`, v));
+    } else if (value && typeof value === "object") {
+      for (const [key, v] of Object.entries(value)) {
+        const at = `${path}.${key}`;
+        if (CURSOR_KEYS.has(key) && typeof v === "string") {
+          if (!this.cursors.has(at)) this.cursors.set(at, v);
+        } else {
+          this.collectCursors(at, v);
+        }
+      }
+    }
+  }
+
+  /**
+   * Every cursor the observer saw (one per place) used as `after` in every paged root list
+   * but the one it came from (rule 15): the answers, errors included, are observations.
+   */
+  private async cursorSwaps(): Promise<unknown[]> {
+    const query = SCHEMA.getQueryType()!;
+    const swaps: unknown[] = [];
+    for (const field of Object.keys(QUERY_PLANS)) {
+      const def = query.getFields()[field];
+      if (!["first", "after"].every((n) => def.args.some((a) => a.name === n))) continue;
+      for (const [from, after] of [...this.cursors].sort(([a], [b]) => a.localeCompare(b))) {
+        // The list's own cursors (a notification also carries its cursor on the node).
+        const own = ["pageInfo.endCursor", "edges[].cursor", "edges[].node.cursor"];
+        if (own.some((p) => from === `${field}.${p}`)) continue;
+        const vars = { ...QUERY_PLANS[field](this.ctx)[0], first: 1, after };
+        const res = await gql(
+          this.o.server,
+          operationFor("query", field, vars),
+          vars,
+          this.o.member.token,
+        );
+        swaps.push({ field, from, ...outcome(res) });
+      }
+    }
+    return swaps;
   }
 
   /** A new member who only exists to make events happen for the observer. */
