@@ -8,7 +8,12 @@ import { ConfigError, loadConfig } from "../src/config";
 import { signUp, type TestMember } from "./helpers/http";
 import { startTestServer, type TestServer } from "./helpers/server";
 
-const PRODUCTION = { NODE_ENV: "production", JWT_SECRET: "p".repeat(40) };
+// Members are made with one signUp each: e-mail verification (on in production) stays off.
+const PRODUCTION = {
+  NODE_ENV: "production",
+  JWT_SECRET: "p".repeat(40),
+  EMAIL_VERIFICATION: "false",
+};
 const FOREIGN = "https://evil.example";
 
 /** POSTs a query with an Origin header, as a page on that origin would. */

@@ -583,7 +583,8 @@ describe("privacy, differentially: what a member observes does not depend on a h
   }
 
   it("(h) every cursor the sender saw is refused in every other list (rule 15)", async () => {
-    const run = (await untouchedSender()) as unknown as { cursorSwaps: Array<Record<string, any>> };
+    type Swap = { field: string; from: string; errors?: { extensions?: { code?: string } }[] };
+    const run = (await untouchedSender()) as unknown as { cursorSwaps: Swap[] };
     expect(run.cursorSwaps.length).toBeGreaterThan(10);
     const fields = new Set(run.cursorSwaps.map((s) => s.field));
     expect([...fields].sort()).toEqual(

@@ -31,7 +31,7 @@ import { startTestServer, type TestServer } from "./helpers/server";
 // The contract, written out
 
 /** Stored states that hold the pair's one open invitation (rule 5). */
-const OPEN: readonly StoredStatus[] = ["PENDING", "IGNORED", "FILTERED", "REPORTED"];
+const OPEN: readonly StoredStatus[] = ["PENDING", "IGNORED", "FILTERED", "REPORTED", "DISCARDED"];
 /** Answered, withdrawn, expired or closed by a block: nothing moves them any more. */
 const CLOSED: readonly StoredStatus[] = [
   "ACCEPTED",
@@ -143,6 +143,11 @@ function checkInvitation(inv: InvitationState, stranger: string): void {
   ];
   for (const status of visible) {
     must(storedForSenderView(status).includes(inv.status)).toBe(asSender!.status === status);
+  }
+  // Rule 11: a discarded one does not exist for its recipient (in no list).
+  if (inv.status === "DISCARDED") {
+    must([asRecipient, receivedBucket(inv.status)]).toEqual([null, null]);
+    return;
   }
   // The recipient's lists: an open one sits in exactly one bucket, shown as that bucket says.
   const bucket = receivedBucket(inv.status);

@@ -90,7 +90,9 @@ describe("WebSocket errors", () => {
   describe("in production", () => {
     let server: TestServer;
     beforeAll(async () => {
-      server = await freshServer({ env: { NODE_ENV: "production", JWT_SECRET: "x".repeat(40) } });
+      server = await freshServer({
+        env: { NODE_ENV: "production", JWT_SECRET: "x".repeat(40), EMAIL_VERIFICATION: "false" },
+      });
     });
 
     it("a bad cursor still arrives coded BAD_USER_INPUT, with its message", async () => {

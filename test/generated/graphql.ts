@@ -14,10 +14,26 @@ export type ConnectionDegree =
   /** Further away, or unknown. */
   | 'THIRD_PLUS';
 
+/** Policy actions to change; omitted categories stay as they are. */
+export type InvitationPolicyInput = {
+  /** New accounts. */
+  newAccounts?: PolicyAction | null | undefined;
+  /** No mutual connections. */
+  noMutualConnections?: PolicyAction | null | undefined;
+  /** Outside your network. */
+  outsideNetwork?: PolicyAction | null | undefined;
+  /** Restricted senders. */
+  restrictedSenders?: PolicyAction | null | undefined;
+};
+
 /** Settings to change; omitted fields stay as they are. */
 export type InvitationSettingsInput = {
   /** Notify on a new invitation. */
   notifyOnInvitation?: boolean | null | undefined;
+  /** Pause until then (in the future, at most 365 days ahead); null ends a pause; omitted leaves it. */
+  pausedUntil?: string | null | undefined;
+  /** Policy actions to change. */
+  policy?: InvitationPolicyInput | null | undefined;
   /** Send reminders for waiting invitations. */
   reminders?: boolean | null | undefined;
   /** Who may invite you. */
@@ -49,6 +65,15 @@ export type NotificationKind =
   | 'INVITATION_RECEIVED'
   /** An invitation is waiting for your answer. */
   | 'INVITATION_REMINDER';
+
+/** What happens to an invitation of one category. When several categories apply, the strictest action wins (DISCARD, then FILTER, then DELIVER). The sender sees PENDING in every case. */
+export type PolicyAction =
+  /** To your inbox, with its notification (unless another rule sets it aside). */
+  | 'DELIVER'
+  /** Stored where you never see it (in no list or count); it expires as usual. A crossing invitation from you still connects you. */
+  | 'DISCARD'
+  /** Silently to your FILTERED list: no notification, no push. */
+  | 'FILTER';
 
 /** Which received invitations to list. */
 export type ReceivedInvitationsFilter = {

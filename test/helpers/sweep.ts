@@ -78,6 +78,8 @@ export function validCalls(f: Fixture): Record<string, ValidCall> {
         },
       }),
     },
+    // No link was mailed (verification is off in tests): any token is refused, as a bad one.
+    "Mutation.verifyEmail": { as: () => null, args: () => ({ token: "no-such-link" }) },
     "Mutation.logIn": {
       as: () => null,
       args: () => ({ email: f.a.email, password: f.a.password }),
