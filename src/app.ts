@@ -1,7 +1,7 @@
 import { systemClock, type Clock } from "./common/clock";
 import { createLogger, type Logger } from "./common/logger";
 import { Cursors } from "./common/pagination";
-import { createBroker, publishAll, type Broker } from "./common/pubsub";
+import { createBroker, publishAll, Topic, type Broker, type Signal } from "./common/pubsub";
 import type { DataSource } from "typeorm";
 import type { Config } from "./config";
 import { createHash } from "node:crypto";
@@ -39,7 +39,16 @@ export async function createApp(
   const broker = createBroker(config.redisUrl, logger);
   const versions = versionStore(config, dataSource, logger);
   // Signals go out only after their transaction committed.
-  const writer = new Writer(dataSource, (signals) => publishAll(broker.pubsub, signals), versions);
+  // After each commit: its signals, and (once the services exist) the notification mailer.
+  let committed: (signals: Signal[]) => void = () => {};
+  const writer = new Writer(
+    dataSource,
+    (signals) => {
+      publishAll(broker.pubsub, signals);
+      committed(signals);
+    },
+    versions,
+  );
   const mail = new Outbox(
     { config, writer, reads, clock, logger },
     createMailTransport(config, logger),
@@ -55,12 +64,18 @@ export async function createApp(
     logger,
     mail,
   };
+  const services = createServices(deps);
+  // A stored notification may be mailed: the mailer looks after the commit, never inside it.
+  committed = (signals) => {
+    if (signals.some((s) => s.topic === Topic.NotificationAdded)) services.notificationMail.kick();
+  };
   return {
     deps,
-    services: createServices(deps),
+    services,
     broker,
     counter,
     async close() {
+      await services.notificationMail.stop();
       await mail.stop();
       await broker.close();
       await versions?.close?.();

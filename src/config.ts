@@ -110,6 +110,8 @@ export interface Config {
   publicUrl: string;
   /** A sender whose account is younger than this is in the `newAccounts` policy category. */
   newAccountMs: number;
+  /** Hour of the day (UTC) the daily digest of notifications goes out. */
+  digestHour: number;
 }
 
 const DAY_MS = 24 * 60 * 60 * 1000;
@@ -259,6 +261,7 @@ export const ENVIRONMENT = {
   }),
   MAIL_FROM: str({ default: "Invitations <no-reply@localhost>", desc: "From of every mail" }),
   MAIL_DIR: str({ default: "./data/mail", desc: ".eml files without SMTP_URL (development)" }),
+  DIGEST_HOUR: int(0, 23)({ default: 8, desc: "Hour (UTC) of the daily digest mail" }),
   PUBLIC_URL: pattern(
     /^https?:\/\/[^/\s]+/,
     "be an http:// or https:// URL",
@@ -335,6 +338,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     mailFrom: e.MAIL_FROM,
     mailDir: e.MAIL_DIR,
     newAccountMs: e.NEW_ACCOUNT_DAYS * DAY_MS,
+    digestHour: e.DIGEST_HOUR,
     publicUrl: (e.PUBLIC_URL ?? `http://localhost:${e.PORT}`).replace(/\/+$/, ""),
   };
   if (config.pageDefault > config.pageMax) {

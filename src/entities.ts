@@ -6,6 +6,7 @@ import { Member } from "./members/member.entity";
 import { NotificationRecord } from "./notifications/notification.entity";
 import { OutboxMail } from "./mail/outbox.entity";
 import { PendingSignUp } from "./auth/sign-up.entity";
+import { EmailPreferenceRecord } from "./notifications/email-preference.entity";
 
 /** Every entity, listed explicitly (no globs: the same list works from .ts and from dist/). */
 export const entities = [
@@ -17,4 +18,5 @@ export const entities = [
   NotificationRecord,
   OutboxMail,
   PendingSignUp,
+  EmailPreferenceRecord,
 ];

@@ -7,6 +7,7 @@ import { BlockResolver } from "./blocks/block.resolver";
 import { ConnectionResolver } from "./connections/connection.resolver";
 import { InvitationResolver } from "./invitations/invitation.resolver";
 import { MemberResolver } from "./members/member.resolver";
+import { EmailPreferenceResolver } from "./notifications/email-preference.resolver";
 import { NotificationResolver } from "./notifications/notification.resolver";
 import { SettingsResolver } from "./settings/settings.resolver";
 import { ReminderResolver } from "./jobs/reminder.resolver";
@@ -31,6 +32,7 @@ export async function buildAppSchema(
       ConnectionResolver,
       InvitationResolver,
       NotificationResolver,
+      EmailPreferenceResolver,
       BlockResolver,
       SettingsResolver,
       ReminderResolver,

@@ -17,6 +17,7 @@ import { attachHttp } from "./transport/http";
 import { OriginPolicy } from "./transport/origins";
 import { OperationPipeline } from "./transport/pipeline";
 import { attachWebSocket } from "./transport/ws";
+import { unsubscribeHandler } from "./notifications/unsubscribe";
 
 /** How often the outbox retries failed mail and picks up what a crashed instance left. */
 const MAIL_RETRY_INTERVAL_MS = 30_000;
@@ -85,6 +86,7 @@ export async function startServer(opts: StartOptions): Promise<RunningServer> {
       origins,
       clientIpOf,
       health: healthCheck(app, () => stopping !== null),
+      unsubscribe: unsubscribeHandler(app.services.notificationMail),
       directoryFields: DIRECTORY_FIELDS,
       plugins: [{ serverWillStart: async () => ({ drainServer: () => ws.dispose() }) }],
     });
@@ -98,6 +100,7 @@ export async function startServer(opts: StartOptions): Promise<RunningServer> {
     }
     app.services.jobs.start(config.jobsIntervalMs);
     app.deps.mail.start(MAIL_RETRY_INTERVAL_MS);
+    app.services.notificationMail.start(MAIL_RETRY_INTERVAL_MS);
 
     const host = ["0.0.0.0", "::"].includes(config.host) ? "127.0.0.1" : config.host;
     return {

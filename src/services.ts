@@ -6,6 +6,7 @@ import { ConnectionService } from "./connections/connection.service";
 import { InvitationService } from "./invitations/invitation.service";
 import { JobService } from "./jobs/jobs.service";
 import { MemberService } from "./members/member.service";
+import { NotificationMailer } from "./notifications/notification-mail";
 import { NotificationService } from "./notifications/notification.service";
 
 /** Builds every service once per server; resolvers reach them through the context. */
@@ -18,7 +19,18 @@ export function createServices(deps: Deps) {
   const members = new MemberService(deps);
   const jobs = new JobService(deps, notifications);
   const account = new AccountService(deps, connections, notifications);
-  return { auth, notifications, connections, blocks, invitations, members, jobs, account };
+  const notificationMail = new NotificationMailer(deps);
+  return {
+    auth,
+    notifications,
+    notificationMail,
+    connections,
+    blocks,
+    invitations,
+    members,
+    jobs,
+    account,
+  };
 }
 
 export type Services = ReturnType<typeof createServices>;

@@ -7,7 +7,7 @@ import { Topic } from "../common/pubsub";
 import type { ConnectionService } from "../connections/connection.service";
 import { Changes, written } from "../db/changes";
 import { lockMembers } from "../db/locks";
-import { query, toDate, toDateOrNull } from "../db/sql";
+import { execute, query, toDate, toDateOrNull } from "../db/sql";
 import type { Deps } from "../deps";
 import { INVITATION_COLUMNS, invitationFromRow } from "../invitations/invitation.entity";
 import { receivedBucket, viewAs } from "../invitations/lifecycle";
@@ -76,6 +76,13 @@ export class AccountService {
         changes = changes.and(await this.connections.disconnect(em, viewerId, other));
       }
       await this.notifications.erase(em, viewerId);
+      // Mail not yet sent to the account's address goes with it (the outbox holds addresses,
+      // not members: no foreign key cascades there).
+      await execute(
+        em,
+        `DELETE FROM "mail_outbox" WHERE "to" = (SELECT "email" FROM "member" WHERE "id" = :id)`,
+        { id: viewerId },
+      );
       const result = await em.delete(Member, { id: viewerId });
       if ((result.affected ?? 0) === 0) throw unauthenticated(TOKEN_REFUSED);
       // To the member alone: their open sockets close, on every instance.

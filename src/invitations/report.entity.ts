@@ -6,6 +6,8 @@ import { InvitationRecord } from "./invitation.entity";
 @Entity("report")
 @Index("IDX_report_reporter_sender", ["reporterId", "senderId"])
 @Index("IDX_report_sender_created", ["senderId", "createdAt"])
+// A deleted invitation's reports cascade by it.
+@Index("IDX_report_invitation", ["invitationId"])
 export class ReportRecord {
   @PrimaryColumn("varchar", { length: 36 })
   id: string;

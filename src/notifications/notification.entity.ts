@@ -21,6 +21,8 @@ export type NotificationKind =
 @Entity("notification")
 @Index("UQ_notification_recipient_seq", ["recipientId", "seq"], { unique: true })
 @Index("IDX_notification_invitation", ["invitationId"])
+@Index("IDX_notification_actor", ["actorId"])
+@Index("IDX_notification_mail", ["mail", "createdAt"])
 export class NotificationRecord {
   @PrimaryColumn("varchar", { length: 36 })
   id: string;
@@ -48,6 +50,10 @@ export class NotificationRecord {
 
   @Column("datetime")
   createdAt: Date;
+
+  /** Where it stands for e-mail (notification-mail.ts): null until the mailer looked at it. */
+  @Column("varchar", { length: 10, nullable: true })
+  mail: "SENT" | "WAITING" | "DIGESTED" | "SKIPPED" | null;
 
   // Foreign key only (never loaded through it): keeps the table honest.
   @ManyToOne(() => Member, { onDelete: "CASCADE", nullable: false })

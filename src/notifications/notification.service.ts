@@ -132,7 +132,7 @@ export class NotificationService {
         .set({ read: true })
         .where(
           `"id" IN (SELECT n."id" FROM "notification" n WHERE n."recipientId" = :viewerId
-            AND n."read" = :f AND n."id" IN (:...ids) AND ${VISIBLE})`,
+            AND n."read" = :f AND n."id" IN (:...ids) AND ${NOTIFICATION_VISIBLE})`,
           { viewerId, f: false, ids },
         )
         .execute();
@@ -236,7 +236,7 @@ export class NotificationService {
       .getRepository(NotificationRecord)
       .createQueryBuilder("n")
       .where("n.recipientId = :viewerId", { viewerId })
-      .andWhere(VISIBLE);
+      .andWhere(NOTIFICATION_VISIBLE);
   }
 }
 
@@ -245,7 +245,7 @@ export class NotificationService {
  * with a deleted account, and no INVITATION_RECEIVED of a withdrawn invitation (retracted;
  * the row stays, so a sequence number is never handed out twice and cursors keep increasing).
  */
-const VISIBLE = `n."kind" <> 'ERASED'
+export const NOTIFICATION_VISIBLE = `n."kind" <> 'ERASED'
   AND (n."actorId" IS NULL OR ${noBlockBetween(`n."recipientId"`, `n."actorId"`)})
   AND NOT (n."kind" = 'INVITATION_RECEIVED' AND EXISTS (SELECT 1 FROM "invitation" i
     WHERE i."id" = n."invitationId" AND i."status" = 'WITHDRAWN'))`;

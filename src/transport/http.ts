@@ -33,6 +33,8 @@ export interface HttpTransportOptions {
   clientIpOf(req: IncomingMessage): string;
   /** GET /healthz. */
   health: RequestHandler;
+  /** GET and POST /unsubscribe: the one-click unsubscribe of notification mail. */
+  unsubscribe: RequestHandler;
   /** Top-level query fields that read the whole directory (the cache keeps them apart). */
   directoryFields: ReadonlySet<string>;
   /** More Apollo plugins (the WebSocket transport's drain). */
@@ -91,6 +93,8 @@ export async function attachHttp(opts: HttpTransportOptions): Promise<ApolloServ
   web.disable("x-powered-by");
   observability.mount(web);
   web.get("/healthz", opts.health);
+  web.get("/unsubscribe", opts.unsubscribe);
+  web.post("/unsubscribe", opts.unsubscribe);
   web.use(
     "/graphql",
     opts.origins.http(),

@@ -229,7 +229,11 @@ export class OperationPipeline {
    */
   formatError = (formatted: GraphQLFormattedError, error?: unknown): GraphQLFormattedError => {
     const { http: _http, ...extensions } = formatted.extensions ?? {};
-    const code = extensions.code ?? requestErrorCode(error);
+    // graphql-js stops coercing variables after 50 refusals and throws this one, uncoded: it
+    // is the client's input (a long list of wrong items), not the server's fault.
+    const code = formatted.message.startsWith(TOO_MANY_VARIABLE_ERRORS)
+      ? ApolloServerErrorCode.BAD_USER_INPUT
+      : (extensions.code ?? requestErrorCode(error));
     if (code === undefined || code === ErrorCode.INTERNAL_SERVER_ERROR) {
       if (this.config.production) {
         return {
@@ -247,6 +251,9 @@ export class OperationPipeline {
     return this.formatError(error.toJSON(), error) as unknown as GraphQLError;
   }
 }
+
+/** The start of graphql-js's message when a request's variables hold too many errors. */
+const TOO_MANY_VARIABLE_ERRORS = "Too many errors processing variables";
 
 /** Codes of the errors that refuse a well-formed request before it runs. */
 const REQUEST_ERRORS = new Set<unknown>([

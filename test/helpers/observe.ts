@@ -168,6 +168,7 @@ export const QUERY_PLANS: Record<string, (c: PlanContext) => Vars[]> = {
   notifications: () => [{}, { unreadOnly: true }, { unreadOnly: false }],
   suggestedMembers: () => [{}, { first: 50 }],
   invitationSettings: () => [{}],
+  notificationPreferences: () => [{}],
   blockedMembers: () => [{}],
   // One JSON document of everything the observer may see about themselves.
   accountExport: () => [{}],
@@ -213,6 +214,7 @@ export const MUTATION_PLANS: Record<string, string> = {
   verifyEmail: "not probed: follows the observer's own mailed link, acts on no one",
   logIn: "not probed: answers the same for a wrong email and a wrong password (auth tests)",
   updateInvitationSettings: "not probed: changes only the observer's own settings",
+  updateNotificationPreferences: "not probed: changes only the observer's own preferences",
   deleteAccount: "not probed: deletes the observer, whose recording would end there",
 };
 

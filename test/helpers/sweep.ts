@@ -67,6 +67,7 @@ export function validCalls(f: Fixture): Record<string, ValidCall> {
     "Query.notifications": { as: () => f.b },
     "Query.suggestedMembers": {},
     "Query.accountExport": {},
+    "Query.notificationPreferences": {},
     "Member.connections": { as: () => f.c },
     "Mutation.signUp": {
       as: () => null,
@@ -108,6 +109,9 @@ export function validCalls(f: Fixture): Record<string, ValidCall> {
       args: () => ({ ids: [f.bNotification.id] }),
     },
     // The right password: every case must be refused without deleting anyone.
+    "Mutation.updateNotificationPreferences": {
+      args: () => ({ input: [{ kind: "INVITATION_DECLINED", email: "NEVER" }] }),
+    },
     "Mutation.deleteAccount": { as: () => f.d, args: () => ({ password: f.d.password }) },
     "Mutation.setInvitationReminder": {
       as: () => f.b,

@@ -4,6 +4,7 @@ import { StoredRelations1796306425000 } from "./1796306425000-storedrelations";
 import { MailAndSignUp1796314998046 } from "./1796314998046-mailandsignup";
 import { Policies1796316259956 } from "./1796316259956-policies";
 import { RestrictedUntil1796317318979 } from "./1796317318979-restricteduntil";
+import { NotificationMail1796319264226 } from "./1796319264226-notificationmail";
 
 /** PostgreSQL migrations in order (the same entities as the SQLite set). */
 export const postgresMigrations = [
@@ -13,4 +14,5 @@ export const postgresMigrations = [
   MailAndSignUp1796314998046,
   Policies1796316259956,
   RestrictedUntil1796317318979,
+  NotificationMail1796319264226,
 ];

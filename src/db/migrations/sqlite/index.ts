@@ -5,6 +5,7 @@ import { StoredRelations1796306423690 } from "./1796306423690-storedrelations";
 import { MailAndSignUp1796314996467 } from "./1796314996467-mailandsignup";
 import { Policies1796316257735 } from "./1796316257735-policies";
 import { RestrictedUntil1796317318643 } from "./1796317318643-restricteduntil";
+import { NotificationMail1796319262095 } from "./1796319262095-notificationmail";
 
 /** SQLite migrations in order; the DataSource runs the pending ones at start-up. */
 export const sqliteMigrations = [
@@ -15,4 +16,5 @@ export const sqliteMigrations = [
   MailAndSignUp1796314996467,
   Policies1796316257735,
   RestrictedUntil1796317318643,
+  NotificationMail1796319262095,
 ];
