@@ -3,6 +3,7 @@
 // unsubscribe (RFC 8058), over real SMTP (test/helpers/mailbox.ts).
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { ManualClock } from "../src/common/clock";
+import { query } from "../src/db/sql";
 import { act, codeOf, gql, inviteOk, ok, signUp, type TestMember } from "./helpers/http";
 import { Mailbox, type ReceivedMail } from "./helpers/mailbox";
 import { startTestServer, type TestServer } from "./helpers/server";
@@ -230,5 +231,31 @@ describe("the sender's mailbox", () => {
       return mailbox.to(sender.email).map((m) => m.parsed.subject);
     };
     expect(await mailOf(true)).toEqual(await mailOf(false));
+  });
+});
+
+describe("without a mail server in production", () => {
+  it("mails no notification, and keeps none waiting for later", async () => {
+    const bare = await startTestServer({
+      env: { NODE_ENV: "production", JWT_SECRET: "m".repeat(40), EMAIL_VERIFICATION: "false" },
+    });
+    try {
+      const [ada, bo] = [await signUp(bare), await signUp(bare)];
+      ok(await act(bare, bo, "declineInvitation", await inviteOk(bare, ada, bo.id), "No"));
+      await bare.app.services.notificationMail.mailNew();
+      const rows = await query<{ mail: string | null }>(
+        bare.dataSource,
+        `SELECT "mail" FROM "notification"`,
+      );
+      expect(rows.map((r) => r.mail)).toEqual(rows.map(() => "SKIPPED"));
+      expect(rows.length).toBeGreaterThan(0);
+      const [outbox] = await query<{ n: unknown }>(
+        bare.dataSource,
+        `SELECT COUNT(*) AS "n" FROM "mail_outbox"`,
+      );
+      expect(Number(outbox.n)).toBe(0);
+    } finally {
+      await bare.stop();
+    }
   });
 });

@@ -62,6 +62,11 @@ export class Outbox {
     this.domain = new URL(deps.config.publicUrl).hostname || "localhost";
   }
 
+  /** Whether mail can leave at all (false in production without SMTP_URL). */
+  get enabled(): boolean {
+    return this.transport !== null;
+  }
+
   /** Where mail goes, for the start-up log. */
   get describe(): string {
     return this.transport?.describe ?? "nowhere yet (SMTP_URL is unset): mail waits in the outbox";

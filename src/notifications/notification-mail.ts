@@ -147,8 +147,10 @@ export class NotificationMailer {
       const rows = await this.read(`n."mail" IS NULL`, {});
       for (const row of rows) {
         const choice = row.pref ?? EMAIL_DEFAULTS[row.kind];
+        // Without a mail server (production without SMTP_URL) notifications are not mailed,
+        // later either: only sign-up mail waits in the outbox for one.
         const state: MailState =
-          !row.visible || choice === "NEVER"
+          !this.deps.mail.enabled || !row.visible || choice === "NEVER"
             ? "SKIPPED"
             : choice === "IMMEDIATELY"
               ? "SENT"

@@ -4,7 +4,7 @@ import { EventEmitter } from "node:events";
 import { mkdtempSync, rmSync } from "node:fs";
 import type { Server } from "node:http";
 import { tmpdir } from "node:os";
-import { join } from "node:path";
+import { dirname, join } from "node:path";
 import pg from "pg";
 import type { DataSource } from "typeorm";
 import type { Clock } from "../../src/common/clock";
@@ -102,6 +102,8 @@ export async function startTestServer(
     PORT: "0",
     HOST: "127.0.0.1",
     SQLITE_PATH: sqlitePath,
+    // Mail without SMTP_URL is written beside the test's database, not into ./data.
+    MAIL_DIR: join(dirname(sqlitePath), "mail"),
     JWT_SECRET: "test-secret",
     NODE_ENV: "test",
     LOG_LEVEL: process.env.TEST_LOG_LEVEL || "silent", // TEST_LOG_LEVEL=debug to read the logs
