@@ -67,7 +67,10 @@ export async function createApp(
   const services = createServices(deps);
   // A stored notification may be mailed: the mailer looks after the commit, never inside it.
   committed = (signals) => {
-    if (signals.some((s) => s.topic === Topic.NotificationAdded)) services.notificationMail.kick();
+    const mailNow = signals.some(
+      (s) => s.topic === Topic.NotificationAdded && (s.payload as { mail?: true }).mail,
+    );
+    if (mailNow) services.notificationMail.kick();
   };
   return {
     deps,

@@ -112,6 +112,8 @@ export interface Config {
   newAccountMs: number;
   /** Hour of the day (UTC) the daily digest of notifications goes out. */
   digestHour: number;
+  /** Whether notifications are e-mailed at all (sign-up mail goes either way). */
+  notificationMail: boolean;
 }
 
 const DAY_MS = 24 * 60 * 60 * 1000;
@@ -262,6 +264,7 @@ export const ENVIRONMENT = {
   MAIL_FROM: str({ default: "Invitations <no-reply@localhost>", desc: "From of every mail" }),
   MAIL_DIR: str({ default: "./data/mail", desc: ".eml files without SMTP_URL (development)" }),
   DIGEST_HOUR: int(0, 23)({ default: 8, desc: "Hour (UTC) of the daily digest mail" }),
+  MAIL_NOTIFICATIONS: bool({ default: true, desc: "E-mail notifications; false: in-app only" }),
   PUBLIC_URL: pattern(
     /^https?:\/\/[^/\s]+/,
     "be an http:// or https:// URL",
@@ -339,6 +342,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     mailDir: e.MAIL_DIR,
     newAccountMs: e.NEW_ACCOUNT_DAYS * DAY_MS,
     digestHour: e.DIGEST_HOUR,
+    notificationMail: e.MAIL_NOTIFICATIONS,
     publicUrl: (e.PUBLIC_URL ?? `http://localhost:${e.PORT}`).replace(/\/+$/, ""),
   };
   if (config.pageDefault > config.pageMax) {

@@ -16,7 +16,12 @@ beforeAll(async () => {
   mailbox = await Mailbox.start();
   server = await startTestServer({
     clock,
-    env: { SMTP_URL: mailbox.url, PUBLIC_URL: "https://invitations.test", DIGEST_HOUR: "8" },
+    env: {
+      SMTP_URL: mailbox.url,
+      PUBLIC_URL: "https://invitations.test",
+      DIGEST_HOUR: "8",
+      MAIL_NOTIFICATIONS: "true",
+    },
   });
 });
 afterAll(async () => {
@@ -237,7 +242,12 @@ describe("the sender's mailbox", () => {
 describe("without a mail server in production", () => {
   it("mails no notification, and keeps none waiting for later", async () => {
     const bare = await startTestServer({
-      env: { NODE_ENV: "production", JWT_SECRET: "m".repeat(40), EMAIL_VERIFICATION: "false" },
+      env: {
+        NODE_ENV: "production",
+        JWT_SECRET: "m".repeat(40),
+        EMAIL_VERIFICATION: "false",
+        MAIL_NOTIFICATIONS: "true",
+      },
     });
     try {
       const [ada, bo] = [await signUp(bare), await signUp(bare)];

@@ -66,8 +66,10 @@ async function startCapturedServer(capture: LogCapture): Promise<TestServer> {
     JWT_SECRET: "test-secret",
     NODE_ENV: "test",
     LOG_LEVEL: "debug",
-    // No job run in the middle of the counts.
+    // No job run, and no notification mail, in the middle of the counts.
     JOBS_INTERVAL_SECONDS: "0",
+    MAIL_NOTIFICATIONS: "false",
+    MAIL_DIR: join(dir, "mail"),
     SIGNUP_MAX_PER_IP: "1000000",
     LOGIN_MAX_PER_IP: "1000000",
   };

@@ -29,7 +29,8 @@ export interface DeclineSignal extends InvitationSignal {
 }
 
 export type Topics = {
-  [Topic.NotificationAdded]: [memberId: string, payload: { seq: number }];
+  // `mail`: the notification is to be e-mailed now (its recipient's choice is IMMEDIATELY).
+  [Topic.NotificationAdded]: [memberId: string, payload: { seq: number; mail?: true }];
   [Topic.InvitationReceived]: [memberId: string, payload: InvitationSignal];
   [Topic.InvitationAccepted]: [memberId: string, payload: InvitationSignal];
   [Topic.InvitationDeclined]: [memberId: string, payload: DeclineSignal];

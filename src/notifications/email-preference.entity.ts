@@ -4,6 +4,14 @@ import { Member } from "../members/member.entity";
 /** How often a member gets e-mail for one kind of notification. */
 export type EmailFrequency = "IMMEDIATELY" | "DAILY_DIGEST" | "NEVER";
 
+/** What a member gets without choosing: what waits in a daily digest, what answers you at once. */
+export const EMAIL_DEFAULTS: Record<string, EmailFrequency> = {
+  INVITATION_RECEIVED: "DAILY_DIGEST",
+  INVITATION_REMINDER: "DAILY_DIGEST",
+  INVITATION_ACCEPTED: "IMMEDIATELY",
+  INVITATION_DECLINED: "IMMEDIATELY",
+};
+
 /**
  * A member's choice of e-mail for one notification kind; a kind without a row has its default
  * (EMAIL_DEFAULTS). Private to the member.

@@ -5,12 +5,18 @@ import { execute, query } from "../db/sql";
 import type { Deps } from "../deps";
 import { compose } from "../mail/messages";
 import type { MailMessage } from "../mail/outbox";
-import { EmailPreferenceRecord, type EmailFrequency } from "./email-preference.entity";
+import {
+  EMAIL_DEFAULTS,
+  EmailPreferenceRecord,
+  type EmailFrequency,
+} from "./email-preference.entity";
 import type { NotificationKind as StoredKind } from "./notification.entity";
 import { NOTIFICATION_VISIBLE } from "./notification.service";
 
 /** The kinds a member is notified of (an ERASED row is no notification). */
 export type NotificationKind = Exclude<StoredKind, "ERASED">;
+
+export { EMAIL_DEFAULTS };
 
 export const NOTIFICATION_KINDS: readonly NotificationKind[] = [
   "INVITATION_RECEIVED",
@@ -18,14 +24,6 @@ export const NOTIFICATION_KINDS: readonly NotificationKind[] = [
   "INVITATION_DECLINED",
   "INVITATION_REMINDER",
 ];
-
-/** What a member gets without choosing: what waits in a daily digest, what answers you at once. */
-export const EMAIL_DEFAULTS: Record<NotificationKind, EmailFrequency> = {
-  INVITATION_RECEIVED: "DAILY_DIGEST",
-  INVITATION_REMINDER: "DAILY_DIGEST",
-  INVITATION_ACCEPTED: "IMMEDIATELY",
-  INVITATION_DECLINED: "IMMEDIATELY",
-};
 
 /**
  * Where a notification stands for e-mail (`notification.mail`): null until the mailer looked at
@@ -120,7 +118,7 @@ export class NotificationMailer {
 
   /** Every `intervalMs`: new notifications another instance left, and the daily digest. */
   start(intervalMs: number): void {
-    if (this.timer || intervalMs <= 0) return;
+    if (this.timer || intervalMs <= 0 || !this.deps.config.notificationMail) return;
     this.timer = setInterval(() => {
       this.kick();
       void this.digest(this.deps.clock.now()).catch((err: unknown) =>
@@ -147,8 +145,8 @@ export class NotificationMailer {
       const rows = await this.read(`n."mail" IS NULL`, {});
       for (const row of rows) {
         const choice = row.pref ?? EMAIL_DEFAULTS[row.kind];
-        // Without a mail server (production without SMTP_URL) notifications are not mailed,
-        // later either: only sign-up mail waits in the outbox for one.
+        // The insert left null only what was to be mailed now; the choice may have changed
+        // since, or the notification become hidden.
         const state: MailState =
           !this.deps.mail.enabled || !row.visible || choice === "NEVER"
             ? "SKIPPED"

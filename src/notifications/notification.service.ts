@@ -10,6 +10,7 @@ import { eagerSubscribe } from "../common/subscribe";
 import { Changes, written } from "../db/changes";
 import { execute, query, toInt } from "../db/sql";
 import { RetryTransaction } from "../db/writer";
+import { EMAIL_DEFAULTS } from "./email-preference.entity";
 import { NotificationRecord, type NotificationKind } from "./notification.entity";
 
 /** Stores, lists and streams notifications; the stored rows are the truth, signals only wake. */
@@ -58,24 +59,34 @@ export class NotificationService {
     // PostgreSQL types a SELECT's parameters by their casts (a VALUES row takes the columns').
     const as = (type: string) => (postgres ? `::${type}` : "");
     // One statement: the next number and the row (RETURNING: SQLite >= 3.35 and PostgreSQL).
+    // The mail state is decided in the same statement (notification-mail.ts): waiting for the
+    // digest, skipped, or null when it is to be mailed now. Whatever the recipient chose, the
+    // statement is the same.
     const insert = `INSERT INTO "notification"
-         ("id", "recipientId", "seq", "kind", "actorId", "invitationId", "message", "read", "createdAt")
+         ("id", "recipientId", "seq", "kind", "actorId", "invitationId", "message", "read", "createdAt", "mail")
        SELECT :id${as("varchar")}, :recipientId${as("varchar")},
          (SELECT COALESCE(MAX(p."seq"), 0) + 1 FROM "notification" p WHERE p."recipientId" = :owner),
          :kind${as("varchar")}, :actorId${as("varchar")}, :invitationId${as("varchar")},
-         :message${as("text")}, :read${as("boolean")}, :createdAt${as("timestamptz")}
+         :message${as("text")}, :read${as("boolean")}, :createdAt${as("timestamptz")},
+         CASE WHEN :mailOn = 'no' THEN 'SKIPPED' ELSE (
+           SELECT CASE COALESCE(e."email", :mailDefault) WHEN 'IMMEDIATELY' THEN NULL
+             WHEN 'DAILY_DIGEST' THEN 'WAITING' ELSE 'SKIPPED' END
+           FROM (SELECT 1 AS "one") "d"
+           LEFT JOIN "email_preference" e ON e."memberId" = :prefOwner AND e."kind" = :prefKind
+         ) END
        WHERE :when = 'yes'
-       RETURNING "seq"`;
-    const [row] = await query<{ seq: unknown; prior?: unknown }>(
+       RETURNING "seq", "mail"`;
+    const [row] = await query<{ seq: unknown; prior?: unknown; mail?: unknown }>(
       em,
       // Merged, the statement always answers one row: the prior write's count, and the number
       // (null when nothing was stored).
       merged
         ? `WITH "prior" AS (${prior.sql} RETURNING 1), "added" AS (${insert})
-           SELECT (SELECT "seq" FROM "added") AS "seq", (SELECT COUNT(*) FROM "prior") AS "prior"`
+           SELECT (SELECT "seq" FROM "added") AS "seq", (SELECT "mail" FROM "added") AS "mail",
+             (SELECT COUNT(*) FROM "prior") AS "prior"`
         : insert,
-      // (`owner` repeats recipientId: PostgreSQL wants one type per parameter, and the column
-      // and the comparison would deduce two.)
+      // (`owner`, `prefOwner` and `prefKind` repeat recipientId and kind: PostgreSQL wants
+      // one type per parameter, and the columns and the comparisons would deduce two.)
       {
         ...(merged ? prior.params : {}),
         id: randomUUID(),
@@ -83,6 +94,10 @@ export class NotificationService {
         createdAt: this.deps.clock.now(),
         ...n,
         owner: n.recipientId,
+        prefOwner: n.recipientId,
+        prefKind: n.kind,
+        mailOn: this.deps.mail.enabled && this.deps.config.notificationMail ? "yes" : "no",
+        mailDefault: EMAIL_DEFAULTS[n.kind] ?? "NEVER",
         // A string: TypeORM writes numbers into the statement's text, which would differ.
         when: when ? "yes" : "no",
       },
@@ -91,7 +106,8 @@ export class NotificationService {
     if (merged && toInt(row.prior) === 0) throw new RetryTransaction();
     if (!when) return null;
     const seq = toInt(row.seq);
-    return { topic: Topic.NotificationAdded, memberId: n.recipientId, payload: { seq } };
+    const payload = row.mail === null ? { seq, mail: true as const } : { seq };
+    return { topic: Topic.NotificationAdded, memberId: n.recipientId, payload };
   }
 
   /** The viewer's notifications, newest first, hiding those whose actor is blocked either way. */

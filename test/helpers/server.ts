@@ -102,8 +102,11 @@ export async function startTestServer(
     PORT: "0",
     HOST: "127.0.0.1",
     SQLITE_PATH: sqlitePath,
-    // Mail without SMTP_URL is written beside the test's database, not into ./data.
+    // Mail without SMTP_URL is written beside the test's database, not into ./data; and
+    // notifications are not mailed unless a test asks (test/notification-mail.test.ts): the
+    // mailer's work after a commit would land in other tests' statement counts.
     MAIL_DIR: join(dirname(sqlitePath), "mail"),
+    MAIL_NOTIFICATIONS: "false",
     JWT_SECRET: "test-secret",
     NODE_ENV: "test",
     LOG_LEVEL: process.env.TEST_LOG_LEVEL || "silent", // TEST_LOG_LEVEL=debug to read the logs
