@@ -16,6 +16,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { act, gql, inviteOk, ok, signUp, type TestMember } from "./helpers/http";
 import { Mailbox } from "./helpers/mailbox";
 import { startTestServer, type TestServer } from "./helpers/server";
+import { query } from "../src/db/sql";
 
 const CHROMIUM = "/usr/bin/chromium";
 const HAS_CHROMIUM = existsSync(CHROMIUM);
@@ -31,6 +32,17 @@ const ROOT = resolve(__dirname, "..");
 /** Screenshots go to a temporary folder; with UPDATE_SCREENSHOTS=1 also to docs/screenshots. */
 const SHOTS = mkdtempSync(join(tmpdir(), "invitations-shots-"));
 const PASSWORD = "correct horse battery";
+
+async function screenshot(page: Page, name: string): Promise<void> {
+  const file = join(SHOTS, name);
+  await page.screenshot({ path: file, fullPage: true });
+  // A PNG, not an empty or error file.
+  expect(readFileSync(file).subarray(1, 4).toString()).toBe("PNG");
+  if (process.env.UPDATE_SCREENSHOTS === "1") {
+    mkdirSync(join(ROOT, "docs", "screenshots"), { recursive: true });
+    copyFileSync(file, join(ROOT, "docs", "screenshots", name));
+  }
+}
 
 let appDir: string;
 afterAll(() => {
@@ -161,17 +173,6 @@ describe.skipIf(!HAS_CHROMIUM)("the example client in Chromium", () => {
       // The root tsconfig has no DOM types: the attribute, not the dataset.
       .evaluateAll((items) => items.map((li) => li.getAttribute("data-kind")));
 
-  async function screenshot(page: Page, name: string): Promise<void> {
-    const file = join(SHOTS, name);
-    await page.screenshot({ path: file, fullPage: true });
-    // A PNG, not an empty or error file.
-    expect(readFileSync(file).subarray(1, 4).toString()).toBe("PNG");
-    if (process.env.UPDATE_SCREENSHOTS === "1") {
-      mkdirSync(join(ROOT, "docs", "screenshots"), { recursive: true });
-      copyFileSync(file, join(ROOT, "docs", "screenshots", name));
-    }
-  }
-
   it("decline reaches the sender at once, ignore never does, and the page resumes after a restart", async () => {
     const member = (name: string) => signUp(server, { name, password: PASSWORD });
     const ada = await member("Ada Sender");
@@ -249,7 +250,7 @@ describe.skipIf(!HAS_CHROMIUM)("the example client in Chromium", () => {
     expect(await notificationKinds(sender)).toEqual(["INVITATION_ACCEPTED", "INVITATION_DECLINED"]);
     expect(await statusOf(sender, toLinus)).toBe("Pending");
     expect(await card(sender, "sent", toLinus).getByTestId("reply").count()).toBe(0);
-    expect(await sender.getByText("Ignored").count()).toBe(0);
+    expect(await sender.locator("[data-testid=sent]").getByText("Ignored").count()).toBe(0);
     // And after a reload, from the server's own lists: still pending.
     await Promise.all([listening(server, ada), sender.reload()]);
     expect(await statusOf(sender, toLinus)).toBe("Pending");
@@ -327,3 +328,107 @@ describe.skipIf(!HAS_CHROMIUM)("a sign-up mail's link in Chromium", () => {
     }
   }, 60_000);
 });
+
+describe.skipIf(!HAS_CHROMIUM)("the example client, from sign-up to settings, offline", () => {
+  it("signs up, finds and invites with a note, shows the tabs, and a policy set in settings sets an invitation aside", async () => {
+    const server = await startTestServer({ env: { APP_DIR: appDir } });
+    const browser = await chromium.launch({ executablePath: CHROMIUM });
+    const origin = new URL(server.url).origin;
+    const outside: string[] = [];
+    const errors: string[] = [];
+    try {
+      const page = async () => {
+        const context = await browser.newContext({ locale: "en-US", timezoneId: "UTC" });
+        // Nothing but the server itself: the page must work without the internet.
+        await context.route("**/*", (route) => {
+          const url = route.request().url();
+          if (url.startsWith(origin) || url.startsWith(origin.replace("http", "ws"))) {
+            return route.continue();
+          }
+          outside.push(url);
+          return route.abort();
+        });
+        const p = await context.newPage();
+        p.on("pageerror", (err) => errors.push(err.message));
+        await p.goto(`${origin}/app/`);
+        return p;
+      };
+      const signUpAs = async (p: Page, name: string, email: string) => {
+        await p.getByRole("button", { name: "Create an account" }).click();
+        await p.getByLabel("Full name").fill(name);
+        await p.getByLabel("Email").fill(email);
+        await p.getByLabel("Password (8 characters or more)").fill(PASSWORD);
+        await p.getByLabel("Headline (optional)").fill(`${name}'s headline`);
+        await p.getByRole("button", { name: "Sign up" }).click();
+        await p.locator("header .who", { hasText: name }).waitFor();
+      };
+      const [olga, pete] = [await page(), await page()];
+      await signUpAs(olga, "Olga Client", "olga.client@example.com");
+      await signUpAs(pete, "Pete Client", "pete.client@example.com");
+
+      // Olga finds Pete (3rd+, no mutual connection) and invites him with a note.
+      await olga.getByLabel("Search members by name").fill("Pete");
+      await olga.getByRole("button", { name: "Search", exact: true }).click();
+      const card = olga.locator("[data-testid=people] li", { hasText: "Pete Client" });
+      await expect(card.locator(".meta").textContent()).resolves.toBe(
+        "3rd+ · 0 mutual connections",
+      );
+      await card.getByLabel("Note for Pete Client").fill("Hello from the client");
+      await card.getByRole("button", { name: "Invite" }).click();
+      await card.getByText("Invitation sent.").waitFor();
+      await olga
+        .locator("[data-testid=sent] li", { hasText: "Pete Client" })
+        .getByTestId("status")
+        .filter({ hasText: "Pending" })
+        .waitFor();
+
+      // Pete sees it in his Pending tab (live), with the note.
+      await pete
+        .locator("[data-testid=received] li", { hasText: "Hello from the client" })
+        .waitFor();
+
+      // Pete sets invitations from people with no mutual connection aside, in the settings.
+      await pete.getByText("Settings", { exact: true }).click();
+      await pete.getByLabel("From people with no mutual connection").selectOption("FILTER");
+      await pete.getByRole("button", { name: "Save settings" }).click();
+      await pete.getByRole("status").filter({ hasText: "Saved." }).waitFor();
+
+      // Quinn, a stranger, invites Pete: it lands in his Filtered tab, not in Pending.
+      const quinn = await signUp(server, { name: "Quinn Stranger" });
+      await inviteOk(
+        server,
+        quinn,
+        (await signUpLookup(server, "pete.client@example.com"))!,
+        "From Quinn",
+      );
+      await pete.getByRole("button", { name: "Filtered" }).click();
+      await pete.locator("[data-testid=received] li", { hasText: "From Quinn" }).waitFor();
+      await pete.getByRole("button", { name: "Pending" }).click();
+      await pete
+        .locator("[data-testid=received] li", { hasText: "Hello from the client" })
+        .waitFor();
+      expect(
+        await pete.locator("[data-testid=received] li", { hasText: "From Quinn" }).count(),
+      ).toBe(0);
+      await screenshot(pete, "client-settings.png");
+
+      expect(outside).toEqual([]);
+      expect(errors).toEqual([]);
+    } finally {
+      await browser.close();
+      await server.stop();
+    }
+  }, 90_000);
+});
+
+/** A member's id by email, read as an operator would (the API shows no one's email to a stranger). */
+async function signUpLookup(server: TestServer, email: string): Promise<string | undefined> {
+  const [row] = await query<{ id: string }>(
+    server.dataSource,
+    `SELECT "id" FROM "member" WHERE "email" = :email`,
+    {
+      email,
+    },
+  );
+  return row?.id;
+}

@@ -129,3 +129,70 @@ export const NOTIFICATION_ADDED = `
   subscription NotificationAdded($after: String) {
     notificationAdded(after: $after) { ${NOTIFICATION} }
   }`;
+
+export const SIGN_UP = `
+  mutation SignUp($input: SignUpInput!) {
+    signUp(input: $input) { status token member { ${PERSON} } }
+  }`;
+
+/** A member found by search, with what the viewer may know of how close they are. */
+export interface Found extends Person {
+  degree: "SELF" | "FIRST" | "SECOND" | "THIRD_PLUS";
+  mutualConnectionsCount: number;
+}
+
+export const SEARCH = `
+  query Search($search: String!) {
+    members(search: $search, first: 10) {
+      edges { node { ${PERSON} degree mutualConnectionsCount } }
+    }
+  }`;
+
+export const SEND = `
+  mutation Send($input: SendInvitationInput!) {
+    sendInvitation(input: $input) { connected invitation { ${INVITATION} } }
+  }`;
+
+export type ReceivedList = "PENDING" | "IGNORED" | "FILTERED";
+
+export const RECEIVED = `
+  query Received($status: ReceivedStatus!) {
+    receivedInvitations(filter: { status: $status }, first: ${LIST_SIZE}) {
+      edges { node { ${INVITATION} } }
+    }
+  }`;
+
+export type PolicyAction = "DELIVER" | "FILTER" | "DISCARD";
+export type EmailFrequency = "IMMEDIATELY" | "DAILY_DIGEST" | "NEVER";
+
+export interface Settings {
+  invitationSettings: {
+    whoCanInvite: "EVERYONE" | "EMAIL_REQUIRED" | "SECOND_DEGREE";
+    notifyOnInvitation: boolean;
+    reminders: boolean;
+    pausedUntil: string | null;
+    policy: Record<
+      "newAccounts" | "noMutualConnections" | "restrictedSenders" | "outsideNetwork",
+      PolicyAction
+    >;
+  };
+  notificationPreferences: { kind: NotificationKind; email: EmailFrequency }[];
+}
+
+export const SETTINGS = `
+  query Settings {
+    invitationSettings {
+      whoCanInvite notifyOnInvitation reminders pausedUntil
+      policy { newAccounts noMutualConnections restrictedSenders outsideNetwork }
+    }
+    notificationPreferences { kind email }
+  }`;
+
+export const SAVE_SETTINGS = `
+  mutation SaveSettings(
+    $settings: InvitationSettingsInput!
+    $preferences: [NotificationPreferenceInput!]!
+  ) {
+    updateInvitationSettings(input: $settings) { whoCanInvite }
+    updateNotificationPreferences(input: $preferences) { kind email }
+  }`;

@@ -7,8 +7,10 @@ import {
   IGNORE,
   LOG_IN,
   NOTIFICATIONS,
+  RECEIVED,
   request,
   VERIFY_EMAIL,
+  type ReceivedList,
   type Home,
   type Invitation,
   type Notification,
@@ -16,6 +18,9 @@ import {
 } from "./api";
 import { h, syncList } from "./dom";
 import { startLive, type LiveStatus } from "./live";
+import { peopleSection } from "./people";
+import { settingsSection } from "./settings";
+import { signUpForm } from "./signup";
 
 /** The session survives a reload of this tab, and no other tab sees it. */
 const TOKEN_KEY = "invitations.token";
@@ -27,6 +32,8 @@ interface Session {
   sent: Invitation[];
   /** Newest first, as `notifications` lists them. */
   notifications: Notification[];
+  /** Which of the received lists is shown. */
+  tab: ReceivedList;
   live: { stop(): void } | null;
 }
 
@@ -62,10 +69,7 @@ function showLogin(error?: string): void {
           email: email.value,
           password: password.value,
         })
-          .then(({ logIn }) => {
-            sessionStorage.setItem(TOKEN_KEY, logIn.token);
-            return open(logIn.token);
-          })
+          .then(({ logIn }) => startSession(logIn.token))
           .catch((err: unknown) => (problem.textContent = messageOf(err)));
       },
     },
@@ -73,10 +77,28 @@ function showLogin(error?: string): void {
     h("label", {}, "Email", email),
     h("label", {}, "Password", password),
     h("button", { type: "submit" }, "Log in"),
+    h(
+      "button",
+      {
+        type: "button",
+        class: "quiet",
+        onclick: () => {
+          root.replaceChildren(signUpForm(startSession, () => showLogin()));
+          root.querySelector("input")?.focus();
+        },
+      },
+      "Create an account",
+    ),
     problem,
   );
   root.replaceChildren(form);
   email.focus();
+}
+
+/** A token from logIn, signUp or a verification link: kept for this tab, and the page opens. */
+function startSession(token: string): Promise<void> {
+  sessionStorage.setItem(TOKEN_KEY, token);
+  return open(token);
 }
 
 function logOut(message?: string): void {
@@ -118,6 +140,7 @@ async function open(token: string): Promise<void> {
     received: home.receivedInvitations.edges.map((e) => e.node),
     sent: home.sentInvitations.edges.map((e) => e.node),
     notifications: home.notifications.edges.map((e) => e.node),
+    tab: "PENDING",
     live: null,
   };
   session = s;
@@ -135,9 +158,20 @@ async function open(token: string): Promise<void> {
     h(
       "main",
       {},
-      h("section", {}, h("h2", {}, "Received"), received),
-      h("section", {}, h("h2", {}, "Sent"), sent),
-      h("aside", {}, h("h2", {}, "Notifications"), notifications),
+      h("section", {}, h("h2", {}, "Received"), receivedTabs(s), received),
+      h(
+        "section",
+        {},
+        // Before the list: the element after a list is its "nothing yet" note (`empty`).
+        peopleSection(token, (inv) => {
+          if (session !== s) return;
+          s.sent = upsert(s.sent, inv);
+          render();
+        }),
+        h("h2", {}, "Sent"),
+        sent,
+      ),
+      h("aside", {}, settingsSection(token), h("h2", {}, "Notifications"), notifications),
     ),
   );
   render();
@@ -179,9 +213,54 @@ function addNotification(n: Notification): void {
   const inv = n.invitation;
   if (inv) {
     if (inv.sender.id === s.me.id) s.sent = upsert(s.sent, inv);
-    else if (inv.status === "PENDING") s.received = upsert(s.received, inv);
+    else if (inv.status === "PENDING" && s.tab === "PENDING") s.received = upsert(s.received, inv);
   }
   render();
+}
+
+const TAB_LABEL: Record<ReceivedList, string> = {
+  PENDING: "Pending",
+  IGNORED: "Ignored",
+  FILTERED: "Filtered",
+};
+
+/** The three received lists, one shown at a time; a tab loads its list when chosen. */
+function receivedTabs(s: Session): HTMLElement {
+  const tabs = h("div", { class: "tabs", role: "group", "aria-label": "Received lists" });
+  const show = (tab: ReceivedList) => {
+    for (const b of tabs.querySelectorAll("button")) {
+      b.setAttribute("aria-pressed", String(b.dataset.tab === tab));
+    }
+    request<{ receivedInvitations: { edges: { node: Invitation }[] } }>(
+      RECEIVED,
+      { status: tab },
+      s.token,
+    ).then(
+      (data) => {
+        if (session !== s) return;
+        s.tab = tab;
+        s.received = data.receivedInvitations.edges.map((e) => e.node);
+        received.replaceChildren();
+        render();
+      },
+      (err: unknown) => (flash.textContent = messageOf(err)),
+    );
+  };
+  for (const tab of ["PENDING", "IGNORED", "FILTERED"] as const) {
+    tabs.append(
+      h(
+        "button",
+        {
+          type: "button",
+          "data-tab": tab,
+          "aria-pressed": String(tab === "PENDING"),
+          onclick: () => show(tab),
+        },
+        TAB_LABEL[tab],
+      ),
+    );
+  }
+  return tabs;
 }
 
 /** `list` with `inv` replacing the one of the same id, or first if it is new. */
@@ -355,10 +434,7 @@ function verifyEmail(token: string): void {
   // The token leaves the address bar (and the history) before anything else happens.
   history.replaceState(null, "", location.pathname + location.search);
   request<{ verifyEmail: { token: string } }>(VERIFY_EMAIL, { token })
-    .then(({ verifyEmail }) => {
-      sessionStorage.setItem(TOKEN_KEY, verifyEmail.token);
-      return open(verifyEmail.token);
-    })
+    .then(({ verifyEmail }) => startSession(verifyEmail.token))
     .catch((err: unknown) => showLogin(messageOf(err)));
 }
 
