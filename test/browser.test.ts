@@ -242,7 +242,9 @@ describe.skipIf(!HAS_CHROMIUM)("the example client in Chromium", () => {
     // shown, anything the ignore had sent would be shown too: a barrier, not a sleep.
     await recipient.getByRole("button", { name: "Log out" }).click();
     await logIn(recipient, barbara);
-    await card(recipient, "received", toBarbara).getByRole("button", { name: "Accept" }).click();
+    await card(recipient, "received", toBarbara)
+      .getByRole("button", { name: "Accept", exact: true })
+      .click();
     await card(sender, "sent", toBarbara)
       .getByTestId("status")
       .filter({ hasText: "Accepted" })
@@ -330,7 +332,7 @@ describe.skipIf(!HAS_CHROMIUM)("a sign-up mail's link in Chromium", () => {
 });
 
 describe.skipIf(!HAS_CHROMIUM)("the example client, from sign-up to settings, offline", () => {
-  it("signs up, finds and invites with a note, shows the tabs, and a policy set in settings sets an invitation aside", async () => {
+  it("signs up, invites with a note, sets a stranger aside by a policy, declines live, blocks", async () => {
     const server = await startTestServer({ env: { APP_DIR: appDir } });
     const browser = await chromium.launch({ executablePath: CHROMIUM });
     const origin = new URL(server.url).origin;
@@ -411,6 +413,25 @@ describe.skipIf(!HAS_CHROMIUM)("the example client, from sign-up to settings, of
         await pete.locator("[data-testid=received] li", { hasText: "From Quinn" }).count(),
       ).toBe(0);
       await screenshot(pete, "client-settings.png");
+
+      // Pete declines Olga's invitation with a message; Olga's page shows it at once.
+      const fromOlga = pete.locator("[data-testid=received] li", {
+        hasText: "Hello from the client",
+      });
+      await fromOlga.getByRole("button", { name: "Decline…" }).click();
+      await fromOlga.getByLabel("Decline with a message").fill("Not this time, Olga");
+      await fromOlga.getByRole("button", { name: "Decline", exact: true }).click();
+      const olgaSent = olga.locator("[data-testid=sent] li", { hasText: "Pete Client" });
+      await olgaSent.getByTestId("status").filter({ hasText: "Declined" }).waitFor();
+      expect(await olgaSent.locator("q").textContent()).toBe("Not this time, Olga");
+
+      // Pete blocks Quinn from his Filtered tab, and finds him among the blocked members.
+      await pete.getByRole("button", { name: "Filtered" }).click();
+      const fromQuinn = pete.locator("[data-testid=received] li", { hasText: "From Quinn" });
+      await fromQuinn.getByRole("button", { name: "Block Quinn Stranger" }).click();
+      await fromQuinn.waitFor({ state: "detached" });
+      await pete.getByText("Blocked members", { exact: true }).click();
+      await pete.locator("[data-testid=blocked] li", { hasText: "Quinn Stranger" }).waitFor();
 
       expect(outside).toEqual([]);
       expect(errors).toEqual([]);

@@ -119,7 +119,8 @@ export const NOTIFICATIONS = `
     notifications(first: ${NOTIFICATIONS_SIZE}) { edges { node { ${NOTIFICATION} } } }
   }`;
 
-export const ACCEPT = `mutation Accept($id: ID!) { acceptInvitation(id: $id) { id } }`;
+export const ACCEPT = `
+  mutation Accept($id: ID!, $message: String) { acceptInvitation(id: $id, message: $message) { id } }`;
 export const IGNORE = `mutation Ignore($id: ID!) { ignoreInvitation(id: $id) { id } }`;
 export const DECLINE = `
   mutation Decline($id: ID!, $message: String) { declineInvitation(id: $id, message: $message) { id } }`;
@@ -196,3 +197,8 @@ export const SAVE_SETTINGS = `
     updateInvitationSettings(input: $settings) { whoCanInvite }
     updateNotificationPreferences(input: $preferences) { kind email }
   }`;
+
+export const REPORT = `mutation Report($id: ID!) { reportInvitation(id: $id, reason: SPAM) }`;
+export const BLOCK = `mutation Block($id: ID!) { blockMember(id: $id) }`;
+export const UNBLOCK = `mutation Unblock($id: ID!) { unblockMember(id: $id) }`;
+export const BLOCKED = `query Blocked { blockedMembers { ${PERSON} } }`;

@@ -2,6 +2,8 @@ import "./style.css";
 import {
   ACCEPT,
   ApiError,
+  BLOCK,
+  REPORT,
   DECLINE,
   HOME,
   IGNORE,
@@ -18,6 +20,7 @@ import {
 } from "./api";
 import { h, syncList } from "./dom";
 import { startLive, type LiveStatus } from "./live";
+import { blockedSection } from "./blocked";
 import { peopleSection } from "./people";
 import { settingsSection } from "./settings";
 import { signUpForm } from "./signup";
@@ -171,7 +174,14 @@ async function open(token: string): Promise<void> {
         h("h2", {}, "Sent"),
         sent,
       ),
-      h("aside", {}, settingsSection(token), h("h2", {}, "Notifications"), notifications),
+      h(
+        "aside",
+        {},
+        settingsSection(token),
+        blockedSection(token),
+        h("h2", {}, "Notifications"),
+        notifications,
+      ),
     ),
   );
   render();
@@ -335,20 +345,59 @@ function receivedCard(inv: Invitation): HTMLElement {
     maxlength: "500",
     placeholder: "A message for them (optional)",
   });
+  const ignored = session?.tab === "IGNORED";
   const buttons = h(
     "div",
     { class: "actions" },
     h("button", { type: "button", onclick: () => answer(inv, ACCEPT, {}) }, "Accept"),
     h(
       "button",
-      { type: "button", class: "quiet", onclick: () => answer(inv, IGNORE, {}) },
-      "Ignore",
+      {
+        type: "button",
+        class: "quiet",
+        onclick: () => (greetForm.hidden = !greetForm.hidden),
+      },
+      "Accept with a greeting…",
     ),
+    !ignored &&
+      h(
+        "button",
+        { type: "button", class: "quiet", onclick: () => answer(inv, IGNORE, {}) },
+        "Ignore",
+      ),
     h(
       "button",
       { type: "button", class: "quiet", onclick: () => (declineForm.hidden = !declineForm.hidden) },
       "Decline…",
     ),
+    h(
+      "button",
+      { type: "button", class: "quiet", onclick: () => answer(inv, REPORT, {}) },
+      "Report as spam",
+    ),
+    h(
+      "button",
+      {
+        type: "button",
+        class: "quiet",
+        onclick: () => answer(inv, BLOCK, {}, inv.sender.id),
+      },
+      `Block ${inv.sender.name}`,
+    ),
+  );
+  const greeting = h("textarea", { name: "greeting", maxlength: "500" });
+  const greetForm = h(
+    "form",
+    {
+      class: "decline",
+      hidden: true,
+      onsubmit: (event) => {
+        event.preventDefault();
+        answer(inv, ACCEPT, { message: greeting.value.trim() || null });
+      },
+    },
+    h("label", {}, "Accept with a greeting", greeting),
+    h("button", { type: "submit" }, "Accept and send"),
   );
   const declineForm = h(
     "form",
@@ -370,15 +419,24 @@ function receivedCard(inv: Invitation): HTMLElement {
     inv.message && h("blockquote", { class: "note" }, inv.message),
     when(inv.sentAt),
     buttons,
+    greetForm,
     declineForm,
   );
 }
 
-/** Accept, ignore or decline: the invitation leaves the received list once the server agrees. */
-function answer(inv: Invitation, mutation: string, variables: Record<string, unknown>): void {
+/**
+ * Accept, ignore, decline, report (by the invitation's id) or block (by the sender's, `id`):
+ * the invitation leaves the list shown once the server agrees.
+ */
+function answer(
+  inv: Invitation,
+  mutation: string,
+  variables: Record<string, unknown>,
+  id: string = inv.id,
+): void {
   const s = session!;
   flash.textContent = "";
-  request(mutation, { id: inv.id, ...variables }, s.token).then(
+  request(mutation, { id, ...variables }, s.token).then(
     () => {
       if (session !== s) return;
       s.received = s.received.filter((i) => i.id !== inv.id);
