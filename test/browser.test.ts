@@ -414,6 +414,21 @@ describe.skipIf(!HAS_CHROMIUM)("the example client, from sign-up to settings, of
       ).toBe(0);
       await screenshot(pete, "client-settings.png");
 
+      // Filters: Olga shares no connection with Pete, so "mutual connections" hides her; the
+      // order changes nothing for one invitation.
+      await pete.getByLabel("Mutual connections", { exact: true }).check();
+      await pete.getByText("No invitations waiting.").waitFor();
+      await pete.getByLabel("Mutual connections", { exact: true }).uncheck();
+      await pete.getByLabel("Order").selectOption("OLDEST");
+      await pete.getByLabel("Search received by name").fill("Olga");
+      await pete.getByLabel("Search received by name").press("Enter");
+      await pete
+        .locator("[data-testid=received] li", { hasText: "Hello from the client" })
+        .waitFor();
+      // The search stays with the lists until cleared.
+      await pete.getByLabel("Search received by name").fill("");
+      await pete.getByLabel("Search received by name").press("Enter");
+
       // Pete declines Olga's invitation with a message; Olga's page shows it at once.
       const fromOlga = pete.locator("[data-testid=received] li", {
         hasText: "Hello from the client",

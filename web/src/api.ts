@@ -156,9 +156,12 @@ export const SEND = `
 
 export type ReceivedList = "PENDING" | "IGNORED" | "FILTERED";
 
+export type Relation = "MUTUAL_CONNECTIONS" | "SAME_EMPLOYER" | "SAME_INDUSTRY" | "SAME_SCHOOL";
+export type InvitationOrder = "NEWEST" | "OLDEST" | "MOST_MUTUAL_CONNECTIONS";
+
 export const RECEIVED = `
-  query Received($status: ReceivedStatus!) {
-    receivedInvitations(filter: { status: $status }, first: ${LIST_SIZE}) {
+  query Received($filter: ReceivedInvitationsFilter!, $orderBy: InvitationOrder) {
+    receivedInvitations(filter: $filter, orderBy: $orderBy, first: ${LIST_SIZE}) {
       edges { node { ${INVITATION} } }
     }
   }`;

@@ -12,7 +12,9 @@ import {
   RECEIVED,
   request,
   VERIFY_EMAIL,
+  type InvitationOrder,
   type ReceivedList,
+  type Relation,
   type Home,
   type Invitation,
   type Notification,
@@ -234,16 +236,46 @@ const TAB_LABEL: Record<ReceivedList, string> = {
   FILTERED: "Filtered",
 };
 
-/** The three received lists, one shown at a time; a tab loads its list when chosen. */
+const RELATION_LABEL: Record<Relation, string> = {
+  MUTUAL_CONNECTIONS: "Mutual connections",
+  SAME_EMPLOYER: "Same employer",
+  SAME_INDUSTRY: "Same industry",
+  SAME_SCHOOL: "Same school",
+};
+const ORDER_LABEL: Record<InvitationOrder, string> = {
+  NEWEST: "Newest first",
+  OLDEST: "Oldest first",
+  MOST_MUTUAL_CONNECTIONS: "Most mutual connections",
+};
+
+/**
+ * The three received lists, one shown at a time, with a search by name, relation filters and
+ * an order: choosing a tab or changing a filter loads the list again.
+ */
 function receivedTabs(s: Session): HTMLElement {
   const tabs = h("div", { class: "tabs", role: "group", "aria-label": "Received lists" });
+  const search = h("input", { type: "search", name: "filter-search" });
+  const relations = (Object.keys(RELATION_LABEL) as Relation[]).map((r) => {
+    const box = h("input", { type: "checkbox", name: r });
+    return [r, box, h("label", {}, box, RELATION_LABEL[r])] as const;
+  });
+  const order = h("select", { name: "order" });
+  for (const [value, label] of Object.entries(ORDER_LABEL)) {
+    order.append(h("option", { value }, label));
+  }
   const show = (tab: ReceivedList) => {
     for (const b of tabs.querySelectorAll("button")) {
       b.setAttribute("aria-pressed", String(b.dataset.tab === tab));
     }
+    const chosen = relations.filter(([, box]) => box.checked).map(([r]) => r);
+    const filter = {
+      status: tab,
+      ...(search.value.trim() ? { search: search.value.trim() } : {}),
+      ...(chosen.length ? { relations: chosen } : {}),
+    };
     request<{ receivedInvitations: { edges: { node: Invitation }[] } }>(
       RECEIVED,
-      { status: tab },
+      { filter, orderBy: order.value },
       s.token,
     ).then(
       (data) => {
@@ -270,7 +302,27 @@ function receivedTabs(s: Session): HTMLElement {
       ),
     );
   }
-  return tabs;
+  const filters = h(
+    "form",
+    {
+      class: "filters",
+      role: "search",
+      onsubmit: (event) => {
+        event.preventDefault();
+        show(s.tab);
+      },
+      onchange: () => show(s.tab),
+    },
+    h("label", {}, "Search received by name", search),
+    h(
+      "fieldset",
+      {},
+      h("legend", {}, "Only senders with"),
+      ...relations.map(([, , label]) => label),
+    ),
+    h("label", {}, "Order", order),
+  );
+  return h("div", {}, tabs, filters);
 }
 
 /** `list` with `inv` replacing the one of the same id, or first if it is new. */
