@@ -39,7 +39,7 @@ registerEnumType(ReceivedStatus, {
     IGNORED: { description: "Ignored or reported: the recipient's archive; still answerable." },
     FILTERED: {
       description:
-        "Set aside silently: by your whoCanInvite setting (no shared connection, or a wrong email), or because you reported the sender.",
+        "Set aside silently: by your whoCanInvite setting (no shared connection, or a wrong email), your invitation policy (FILTER) or pause, because you reported the sender, or because the sender is restricted after reports.",
     },
   },
 });

@@ -87,7 +87,7 @@ export type ReceivedInvitationsFilter = {
 
 /** Which of the recipient's lists to read. */
 export type ReceivedStatus =
-  /** Set aside silently: by your whoCanInvite setting (no shared connection, or a wrong email), or because you reported the sender. */
+  /** Set aside silently: by your whoCanInvite setting (no shared connection, or a wrong email), your invitation policy (FILTER) or pause, because you reported the sender, or because the sender is restricted after reports. */
   | 'FILTERED'
   /** Ignored or reported: the recipient's archive; still answerable. */
   | 'IGNORED'
