@@ -486,11 +486,15 @@ function printLogins(): void {
 async function main(): Promise<number> {
   // Port 0: the seed must not collide with a running `npm start`. Level warn: an info line for
   // each of its ~80 requests would bury the logins, while warnings and errors still show.
+  // No notification mail for the demo's own answers (a mail per seeded acceptance), and the
+  // demo members are active at once (no verification mail to addresses nobody reads).
   // Everything else, LOG_LEVEL included when set, comes from the environment.
   const config = loadConfig({
     ...process.env,
     PORT: "0",
     LOG_LEVEL: process.env.LOG_LEVEL || "warn",
+    MAIL_NOTIFICATIONS: "false",
+    EMAIL_VERIFICATION: "false",
   });
   const where = config.databaseUrl ? "the PostgreSQL database of DATABASE_URL" : config.sqlitePath;
   console.log(`Seeding ${where} through the API...`);

@@ -83,6 +83,8 @@ export async function startInstance(
       // per-address limits with small values).
       SIGNUP_MAX_PER_IP: "1000000",
       LOGIN_MAX_PER_IP: "1000000",
+      // As startTestServer: notifications are not mailed (nothing written into ./data/mail).
+      MAIL_NOTIFICATIONS: "false",
       ...env,
     },
     stdio: ["ignore", "pipe", "pipe"],
