@@ -183,15 +183,18 @@ export class NotificationMailer {
     const before = new Date(today <= now.getTime() ? today : today - DAY_MS);
     const rows = await this.read(`n."mail" = 'WAITING' AND n."createdAt" < :before`, { before });
     const byMember = new Map<string, Row[]>();
-    for (const row of rows)
-      byMember.set(row.recipientId, [...(byMember.get(row.recipientId) ?? []), row]);
+    for (const row of rows) {
+      const rowsOf = byMember.get(row.recipientId) ?? [];
+      if (!rowsOf.length) byMember.set(row.recipientId, rowsOf);
+      rowsOf.push(row);
+    }
     let digests = 0;
     for (const [memberId, waiting] of byMember) {
       const wanted = waiting.filter(
         (r) => r.visible && (r.pref ?? EMAIL_DEFAULTS[r.kind]) !== "NEVER",
       );
       const made = await this.deps.writer.transaction(async (em) => {
-        let taken: Row[] = [];
+        const taken: Row[] = [];
         for (const row of waiting) {
           const state: MailState = wanted.includes(row) ? "DIGESTED" : "SKIPPED";
           const moved = await execute(
@@ -199,7 +202,7 @@ export class NotificationMailer {
             `UPDATE "notification" SET "mail" = :state WHERE "id" = :id AND "mail" = 'WAITING'`,
             { id: row.id, state },
           );
-          if (moved && state === "DIGESTED") taken = [...taken, row];
+          if (moved && state === "DIGESTED") taken.push(row);
         }
         if (taken.length) await this.deps.mail.enqueue(em, this.digestMail(memberId, taken));
         return written(taken.length > 0, Changes.none);
