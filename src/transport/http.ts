@@ -1,4 +1,4 @@
-import type { IncomingMessage, Server } from "node:http";
+import type { IncomingMessage, Server, ServerResponse } from "node:http";
 import { ApolloServer, type ApolloServerPlugin } from "@apollo/server";
 import { ApolloServerPluginCacheControlDisabled } from "@apollo/server/plugin/disabled";
 import { ApolloServerPluginDrainHttpServer } from "@apollo/server/plugin/drainHttpServer";
@@ -37,6 +37,11 @@ export interface HttpTransportOptions {
   unsubscribe: RequestHandler;
   /** Top-level query fields that read the whole directory (the cache keeps them apart). */
   directoryFields: ReadonlySet<string>;
+  /**
+   * Handlers that may take a request before GraphQL over HTTP sees it (a path under /graphql
+   * served by another transport); each returns true if it took the request.
+   */
+  before?: ((req: IncomingMessage, res: ServerResponse) => boolean)[];
   /** More Apollo plugins (the WebSocket transport's drain). */
   plugins: ApolloServerPlugin<Context>[];
 }
@@ -114,9 +119,13 @@ export async function attachHttp(opts: HttpTransportOptions): Promise<ApolloServ
     onError: (error) => observability.logger.error({ err: error }, "GraphQL fast path failed"),
   });
   observability.metrics.sources.fastPath = () => fastPath.served;
-  opts.httpServer.on("request", (req, res) => {
-    if (!fastPath.handle(req, res)) web(req, res);
-  });
+  const before = opts.before ?? [];
+  opts.httpServer.on("request", (req, res) =>
+    observability.serve(req, res, () => {
+      if (before.some((take) => take(req, res))) return;
+      if (!fastPath.handle(req, res)) web(req, res);
+    }),
+  );
   return apollo;
 }
 

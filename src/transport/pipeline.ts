@@ -36,8 +36,11 @@ export interface ReceivedOperation {
   operationName: string | null | undefined;
   /** The client's address as rate limits count it. */
   clientIp: string;
-  transport: "http" | "ws";
+  transport: Transport;
 }
+
+/** The transports an operation can arrive on: GraphQL over HTTP, graphql-ws, graphql-sse. */
+export type Transport = "http" | "ws" | "sse";
 
 /** A document that parsed and passed every rule, or why it did not. */
 export type Prepared = { document: DocumentNode } | { errors: GraphQLError[] };
@@ -158,7 +161,7 @@ export class OperationPipeline {
   }
 
   /**
-   * A WebSocket operation through the whole pipeline: strings the databases cannot store,
+   * A subscription transport's operation (graphql-ws or graphql-sse) through the whole pipeline: strings the databases cannot store,
    * parse and validation (cached), then `checkOperation`. Returns the document to run, or the
    * errors to answer with.
    */
@@ -169,6 +172,7 @@ export class OperationPipeline {
       variables?: Record<string, unknown> | null;
     },
     clientIp: string,
+    transport: Exclude<Transport, "http"> = "ws",
   ): Promise<Prepared> {
     // Strings no database can store are refused before anything else (as over HTTP, where
     // the parse comes first, a document that does not parse is a parse error either way).
@@ -184,7 +188,7 @@ export class OperationPipeline {
       variables: payload.variables,
       operationName: payload.operationName,
       clientIp,
-      transport: "ws",
+      transport,
     });
     return refused ? { errors: [refused] } : prepared;
   }
