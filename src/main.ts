@@ -1,3 +1,5 @@
+// First: tracing wraps graphql before the server loads it (nothing happens when it is off).
+import { tracing } from "./observability/start-tracing";
 import "reflect-metadata";
 import { ConfigError, loadConfig } from "./config";
 import { createLogger, type Logger } from "./observability";
@@ -11,15 +13,20 @@ async function main() {
   const config = loadConfig();
   logger = createLogger(config.logLevel);
   const server = await startServer({ config, logger });
+  if (tracing) logger.info(`Tracing: spans go to ${tracing.endpoint} over OTLP/HTTP`);
   const shutdown = (signal: string) => {
     logger.info({ signal }, "closing connections and the database");
-    server.stop().then(
-      () => process.exit(0),
-      (err) => {
-        logger.fatal({ err }, "stopping failed");
-        process.exit(1);
-      },
-    );
+    server
+      .stop()
+      // Spans still buffered go out before the process ends.
+      .then(() => tracing?.shutdown())
+      .then(
+        () => process.exit(0),
+        (err) => {
+          logger.fatal({ err }, "stopping failed");
+          process.exit(1);
+        },
+      );
   };
   process.once("SIGTERM", () => shutdown("SIGTERM"));
   process.once("SIGINT", () => shutdown("SIGINT"));

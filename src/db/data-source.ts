@@ -1,7 +1,9 @@
 import { createHash } from "node:crypto";
 import { mkdirSync } from "node:fs";
 import { dirname } from "node:path";
+import { SpanKind, SpanStatusCode, type Span } from "@opentelemetry/api";
 import pg from "pg";
+import { statementOperation, statementShape, tracer, tracingOn } from "../common/tracing";
 import {
   DataSource,
   type AfterQueryEvent,
@@ -39,29 +41,36 @@ export class QueryCounter implements Logger, EntitySubscriberInterface {
   // one runner (TypeORM awaits between the two calls), where a list searched on every
   // statement cost several percent of the server's CPU (in a profile). Bounded: a statement TypeORM
   // streams is never announced as finished.
-  private readonly running = new WeakMap<object, Map<unknown, number[]>>();
+  private readonly running = new WeakMap<object, Map<unknown, Running[]>>();
 
   logQuery(query: string, parameters?: unknown[], runner?: QueryRunner): void {
     this.count++;
-    if (!this.onQuery || !runner) return;
+    const traced = tracingOn();
+    if ((!this.onQuery && !traced) || !runner) return;
     let started = this.running.get(runner);
     if (!started) this.running.set(runner, (started = new Map()));
     if (started.size >= 1000) started.delete(started.keys().next().value);
     const key = parameters ?? query;
+    const statement: Running = { at: performance.now() };
+    if (traced) statement.span = statementSpan(query, runner);
     const starts = started.get(key);
-    if (starts) starts.push(performance.now());
-    else started.set(key, [performance.now()]);
+    if (starts) starts.push(statement);
+    else started.set(key, [statement]);
   }
 
   afterQuery(event: AfterQueryEvent): void {
     const started = this.running.get(event.queryRunner);
-    if (!started || !this.onQuery) return;
+    if (!started) return;
     const key = event.parameters ?? event.query;
     const starts = started.get(key);
     if (!starts) return;
-    const start = starts.shift()!;
+    const { at, span } = starts.shift()!;
     if (starts.length === 0) started.delete(key);
-    this.onQuery((performance.now() - start) / 1000, event.success);
+    if (span) {
+      if (!event.success) span.setStatus({ code: SpanStatusCode.ERROR });
+      span.end();
+    }
+    this.onQuery?.((performance.now() - at) / 1000, event.success);
   }
 
   logQueryError(): void {}
@@ -69,6 +78,29 @@ export class QueryCounter implements Logger, EntitySubscriberInterface {
   logSchemaBuild(): void {}
   logMigration(): void {}
   log(): void {}
+}
+
+/** A statement on its way: when it started, and its span when tracing is on. */
+interface Running {
+  at: number;
+  span?: Span;
+}
+
+/**
+ * A client span for one statement, a child of whatever runs it (a resolver, a transaction):
+ * its shape (no literal), never its parameters.
+ */
+function statementSpan(query: string, runner: QueryRunner): Span {
+  const postgres = runner.connection.options.type === "postgres";
+  const operation = statementOperation(query);
+  return tracer().startSpan(operation, {
+    kind: SpanKind.CLIENT,
+    attributes: {
+      "db.system.name": postgres ? "postgresql" : "sqlite",
+      "db.operation.name": operation,
+      "db.query.text": statementShape(query),
+    },
+  });
 }
 
 /** Where the data lives: a SQLite file, or PostgreSQL when a URL is given. */

@@ -1,4 +1,6 @@
+import { SpanKind, type Context } from "@opentelemetry/api";
 import type { DataSource, EntityManager } from "typeorm";
+import { currentContext, inSpan, tracer, tracingOn, withContext } from "../common/tracing";
 import type { Signal } from "../common/pubsub";
 import type { Changes, VersionStore, Written } from "./changes";
 
@@ -34,6 +36,8 @@ type Outcome =
 /** A transaction waiting for its turn on SQLite. */
 interface Queued {
   work: Work<unknown>;
+  /** The trace context of the request that queued it (null while tracing is off). */
+  context: Context | null;
   settle(outcome: Outcome): void;
 }
 
@@ -82,13 +86,19 @@ export class Writer {
    * the signals it records are published after the commit.
    */
   async transaction<T>(work: Work<T>): Promise<T> {
+    if (!tracingOn()) return this.commit(work, false);
+    return inSpan("db.transaction", {}, () => this.commit(work, true));
+  }
+
+  private async commit<T>(work: Work<T>, traced: boolean): Promise<T> {
     const { result, signals, changes } = this.postgres
       ? await this.retried(work)
       : await this.queued(work);
     // Before the caller hears back: their next read, on any instance, must not be answered
     // from before this write.
     if (this.versions && !changes.empty) await this.versions.changed(changes);
-    this.publish(signals);
+    if (traced && signals.length > 0) publishSpan(signals, () => this.publish(signals));
+    else this.publish(signals);
     return result;
   }
 
@@ -100,6 +110,7 @@ export class Writer {
     return new Promise((resolve, reject) => {
       this.waiting.push({
         work: work as Work<unknown>,
+        context: currentContext(),
         settle: (outcome) =>
           outcome.ok
             ? resolve({
@@ -144,7 +155,8 @@ export class Writer {
     const failed: { job: Queued; error: unknown }[] = [];
     let next = 0;
     try {
-      await runner.query("BEGIN IMMEDIATE");
+      // The group's own statements go in the first transaction's trace (it opened the group).
+      await withContext(group[0].context, () => runner.query("BEGIN IMMEDIATE"));
       for (; next < group.length; next++) {
         const job = group[next];
         sqlite.databaseConnection.exec("SAVEPOINT queued");
@@ -152,7 +164,8 @@ export class Writer {
         let done: Written<unknown>;
         try {
           // Services use insert/update/delete, never `save` (which would nest a transaction).
-          done = await job.work(runner.manager, signals);
+          // In the context of the request that queued it: its statements belong to its trace.
+          done = await withContext(job.context, () => job.work(runner.manager, signals));
         } catch (error) {
           // Reads go through their own connection (db/data-source.ts), which never saw the
           // rolled-back rows: nothing anyone read changed.
@@ -164,7 +177,7 @@ export class Writer {
         sqlite.databaseConnection.exec("RELEASE queued");
         committed.push({ job, done, signals });
       }
-      await runner.query("COMMIT");
+      await withContext(group[0].context, () => runner.query("COMMIT"));
     } catch (error) {
       await runner.query("ROLLBACK").catch(() => undefined);
       for (const { job } of committed) job.settle({ ok: false, error });
@@ -193,6 +206,32 @@ export class Writer {
       }
     }
   }
+}
+
+/**
+ * The publish of a transaction's signals, as a producer span: how many and which topics
+ * (their kinds, never the member ids or payloads).
+ */
+function publishSpan(signals: Signal[], publish: () => void): void {
+  const topics = [...new Set(signals.map((s) => s.topic))].sort();
+  tracer().startActiveSpan(
+    "publish",
+    {
+      kind: SpanKind.PRODUCER,
+      attributes: {
+        "messaging.operation.type": "send",
+        "messaging.batch.message_count": signals.length,
+        "messaging.destination.name": topics.join(","),
+      },
+    },
+    (span) => {
+      try {
+        publish();
+      } finally {
+        span.end();
+      }
+    },
+  );
 }
 
 interface Committed<T> {

@@ -2,6 +2,7 @@ import type { IncomingMessage } from "node:http";
 import type { ApolloServerPlugin, GraphQLRequestListener } from "@apollo/server";
 import type { GraphQLError } from "graphql";
 import type { RequestLog } from "./http";
+import { annotate } from "../common/tracing";
 import { outcomeOf, rootFieldOf, typeOf } from "./labels";
 import type { Logger } from "../common/logger";
 import type { Metrics } from "./metrics";
@@ -44,6 +45,14 @@ export function observabilityPlugin<C extends ObservedContext>(
           const type = typeOf(operation);
           const outcome = outcomeOf(errors);
           metrics.operation(field, type, outcome, seconds);
+          // On the request's span: which operation it ran (names only, never variables).
+          annotate({
+            "graphql.operation.type": type,
+            // The document's own name: a GraphQL name, so it cannot hold an address or a note.
+            "graphql.operation.name": operation?.name?.value ?? "",
+            "graphql.root_field": field,
+            "graphql.outcome": outcome,
+          });
           if (req) {
             requests.setOperation(req, {
               operation: operationName ?? request.operationName ?? null,

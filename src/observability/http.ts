@@ -112,11 +112,14 @@ function digest(value: string): Buffer {
 }
 
 /** The route label: the server's own paths, everything else `other` (bounded). */
-function routeOf(path: string): string {
-  if (path === "/graphql" || path === "/healthz" || path === "/metrics") return path;
+export function routeOf(path: string): string {
+  if (ROUTES.has(path)) return path;
   if (path === "/app" || path.startsWith("/app/")) return "/app";
   return "other";
 }
+
+/** Paths that are their own route label. */
+const ROUTES = new Set(["/graphql", "/graphql/stream", "/healthz", "/metrics", "/unsubscribe"]);
 
 function methodOf(method: string | undefined): string {
   return method && ["GET", "POST", "OPTIONS", "HEAD"].includes(method) ? method : "other";

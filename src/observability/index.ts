@@ -5,7 +5,8 @@ import type { Broker } from "../common/pubsub";
 import type { Config } from "../config";
 import type { QueryCounter } from "../db/data-source";
 import { observabilityPlugin, type ObservedContext } from "./apollo";
-import { metricsHandler, RequestLog } from "./http";
+import { metricsHandler, RequestLog, routeOf } from "./http";
+import { traceRequest, tracingOn } from "../common/tracing";
 import { createLogger, type Logger } from "../common/logger";
 import { Metrics } from "./metrics";
 import { WsObserver } from "./ws";
@@ -57,7 +58,10 @@ export class Observability {
    * tracing is on), so that everything the handler does belongs to it.
    */
   serve(req: IncomingMessage, res: ServerResponse, handle: () => void): void {
-    handle();
+    if (!tracingOn()) return handle();
+    const url = req.url ?? "/";
+    const query = url.indexOf("?");
+    traceRequest(req, res, routeOf(query < 0 ? url : url.slice(0, query)), handle);
   }
 
   /** Times the database's statements and counts the pubsub's publishes. */

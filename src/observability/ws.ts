@@ -8,7 +8,16 @@ import {
 import type { Disposable, ServerOptions, Context as WsContext } from "graphql-ws";
 import { useServer, type Extra } from "graphql-ws/use/ws";
 import type { WebSocket, WebSocketServer } from "ws";
+import {
+  propagation,
+  ROOT_CONTEXT,
+  SpanKind,
+  SpanStatusCode,
+  type Context as TraceContext,
+  type Span,
+} from "@opentelemetry/api";
 import type { Logger } from "../common/logger";
+import { tracer, tracingOn } from "../common/tracing";
 import { isUnexpected } from "./apollo";
 import { msSince, outcomeOf, requestIdFrom, rootFieldOf, typeOf } from "./labels";
 import type { Metrics, OperationType, Outcome } from "./metrics";
@@ -23,6 +32,8 @@ interface OperationState {
   /** A subscription whose event stream is open (counted in graphql_subscriptions_active). */
   listening: boolean;
   delivered: number;
+  /** Its span while tracing is on: from `subscribe` to the answer, or until it listens. */
+  span?: Span;
 }
 
 /** One WebSocket connection. */
@@ -30,6 +41,8 @@ interface ConnectionState {
   id: string;
   start: number;
   operations: Map<string, OperationState>;
+  /** The trace the upgrade request continued (its `traceparent`), while tracing is on. */
+  trace?: TraceContext;
 }
 
 type Ctx = WsContext<Record<string, unknown>, Extra & Record<PropertyKey, unknown>>;
@@ -63,10 +76,17 @@ export class WsObserver {
       this.ids.set(request, id);
       headers.push(`x-request-id: ${id}`);
     });
+    const traces = new WeakMap<IncomingMessage, TraceContext>();
+    if (tracingOn()) {
+      ws.on("headers", (_headers, request) =>
+        traces.set(request, propagation.extract(ROOT_CONTEXT, request.headers)),
+      );
+    }
     const observed = this.observe(options as unknown as Options);
     const disposable = useServer(observed as typeof options, ws, keepAlive);
     ws.on("connection", (socket, request) => {
       const connection = newConnection(this.ids.get(request) ?? requestIdFrom(undefined));
+      connection.trace = traces.get(request);
       this.connections.set(socket, connection);
       this.metrics.wsConnections.inc();
       this.logger.debug({ connId: connection.id }, "ws opened");
@@ -85,7 +105,10 @@ export class WsObserver {
         await options.onClose?.(ctx, code, reason);
       },
       onSubscribe: async (ctx, opId, payload) => {
-        this.connectionOf(ctx).operations.set(opId, newOperation(payload.operationName));
+        const connection = this.connectionOf(ctx);
+        const op = newOperation(payload.operationName);
+        if (tracingOn()) op.span = operationSpan(connection);
+        connection.operations.set(opId, op);
         return options.onSubscribe?.(ctx, opId, payload);
       },
       onOperation: async (ctx, opId, payload, args, result) => {
@@ -150,8 +173,18 @@ export class WsObserver {
     op.name = operation?.name?.value ?? op.name;
     op.field = rootFieldOf(operation);
     op.type = typeOf(operation);
+    // The document's own name (a GraphQL name: no address or note fits in one).
+    op.span?.updateName(`${op.type} ${operation?.name?.value ?? op.field}`);
+    op.span?.setAttributes({
+      "graphql.operation.type": op.type,
+      "graphql.operation.name": operation?.name?.value ?? "",
+      "graphql.root_field": op.field,
+    });
     if (op.type !== "subscription" || !(Symbol.asyncIterator in (stream as object))) return;
     op.listening = true;
+    // A subscription's span covers its setup; the events it delivers are counted on the log.
+    op.span?.setAttribute("graphql.outcome", "listening");
+    op.span?.end();
     this.metrics.activeSubscriptions.inc({ operation: op.field });
     const durationMs = msSince(op.start);
     this.metrics.operation(op.field, op.type, "ok", durationMs / 1000);
@@ -201,6 +234,11 @@ export class WsObserver {
     const op = connection.operations.get(opId);
     if (!op) return;
     connection.operations.delete(opId);
+    if (op.span && !op.listening) {
+      op.span.setAttribute("graphql.outcome", op.outcome);
+      if (op.outcome === "INTERNAL_SERVER_ERROR") op.span.setStatus({ code: SpanStatusCode.ERROR });
+      op.span.end();
+    }
     // One reading of the clock for the log line and the histogram alike.
     const durationMs = msSince(op.start);
     const line = {
@@ -237,6 +275,15 @@ export class WsObserver {
     if (!state) this.connections.set(socket, (state = newConnection(requestIdFrom(undefined))));
     return state;
   }
+}
+
+/** A server span for one operation on a socket, in the trace the socket's upgrade continued. */
+function operationSpan(connection: ConnectionState): Span {
+  return tracer().startSpan(
+    "graphql-ws operation",
+    { kind: SpanKind.SERVER, attributes: { "network.protocol.name": "websocket" } },
+    connection.trace ?? ROOT_CONTEXT,
+  );
 }
 
 function memberOf(ctx: Ctx): string | null {
