@@ -16,25 +16,29 @@ import { createRateLimiter } from "./security/rate-limiter";
 import { attachHttp } from "./transport/http";
 import { OriginPolicy } from "./transport/origins";
 import { OperationPipeline } from "./transport/pipeline";
+import { attachSse, STREAM_PATH } from "./transport/sse";
 import { attachWebSocket } from "./transport/ws";
+import { MemberSockets } from "./transport/ws-limits";
 import { unsubscribeHandler } from "./notifications/unsubscribe";
 
 /** How often the outbox retries failed mail and picks up what a crashed instance left. */
 const MAIL_RETRY_INTERVAL_MS = 30_000;
 
-/** A running server: one HTTP server for GraphQL over HTTP, graphql-ws and /healthz. */
+/** A running server: one HTTP server for GraphQL over HTTP, graphql-ws, graphql-sse and /healthz. */
 export interface RunningServer {
   port: number;
   /** `http://127.0.0.1:PORT/graphql` */
   url: string;
   /** `ws://127.0.0.1:PORT/graphql` */
   wsUrl: string;
+  /** `http://127.0.0.1:PORT/graphql/stream`: subscriptions over Server-Sent Events */
+  streamUrl: string;
   httpServer: Server;
   /** Database, services and pubsub. */
   app: App;
   /** Logs and metrics. */
   observability: Observability;
-  /** Closes WebSockets, drains HTTP, closes the database. */
+  /** Closes WebSockets and event streams, drains HTTP, closes the database. */
   stop(): Promise<void>;
 }
 
@@ -49,7 +53,7 @@ export interface StartOptions {
 
 /**
  * The composition root: opens the app (database, pubsub, services), builds the schema and the
- * operation pipeline once, attaches the HTTP and WebSocket transports to one HTTP server, and
+ * operation pipeline once, attaches the HTTP, WebSocket and SSE transports to one HTTP server, and
  * listens on `config.port` (0 picks a free port).
  */
 export async function startServer(opts: StartOptions): Promise<RunningServer> {
@@ -72,14 +76,16 @@ export async function startServer(opts: StartOptions): Promise<RunningServer> {
 
     const httpServer = createServer();
     const transport = { httpServer, config, schema, pipeline, authenticator, observability };
-    const ws = attachWebSocket({
-      ...transport,
-      clientIpOf,
-      origins,
-      contextFor: (viewerId, ip) =>
-        new OperationContext(viewerId, app.services, app.deps, ip, false),
-    });
+    const contextFor = (viewerId: string, ip: string) =>
+      new OperationContext(viewerId, app.services, app.deps, ip, false);
+    const ws = attachWebSocket({ ...transport, clientIpOf, origins, contextFor });
     opened.push(() => ws.dispose());
+    // Event streams count against the per-member connection limit. The WebSocket transport
+    // still builds a count of its own (ws.ts), so for now a member may hold the limit on each;
+    // once it takes this instance too, the limit holds over both transports together.
+    const memberSockets = new MemberSockets(config.wsMaxConnectionsPerMember);
+    const sse = attachSse({ ...transport, clientIpOf, origins, contextFor, memberSockets });
+    opened.push(() => sse.dispose());
     const apollo = await attachHttp({
       ...transport,
       app,
@@ -88,7 +94,17 @@ export async function startServer(opts: StartOptions): Promise<RunningServer> {
       health: healthCheck(app, () => stopping !== null),
       unsubscribe: unsubscribeHandler(app.services.notificationMail),
       directoryFields: DIRECTORY_FIELDS,
-      plugins: [{ serverWillStart: async () => ({ drainServer: () => ws.dispose() }) }],
+      // /graphql/stream is under Express's /graphql prefix: taken before GraphQL over HTTP.
+      before: [sse.handle],
+      plugins: [
+        {
+          serverWillStart: async () => ({
+            drainServer: async () => {
+              await Promise.all([ws.dispose(), sse.dispose()]);
+            },
+          }),
+        },
+      ],
     });
     opened.push(() => apollo.stop());
     const port = await listen(httpServer, config);
@@ -107,6 +123,7 @@ export async function startServer(opts: StartOptions): Promise<RunningServer> {
       port,
       url: `http://${host}:${port}/graphql`,
       wsUrl: `ws://${host}:${port}/graphql`,
+      streamUrl: `http://${host}:${port}${STREAM_PATH}`,
       httpServer,
       app,
       observability,
@@ -114,6 +131,9 @@ export async function startServer(opts: StartOptions): Promise<RunningServer> {
         stopping ??= (async () => {
           // 1001 Going Away: clients reconnect elsewhere and resume with notificationAdded(after:).
           ws.closeAll(1001, "Server shutting down");
+          // Streams end without `complete`: graphql-sse clients take it for a dropped
+          // connection, reconnect and resume the same way.
+          sse.closeAll();
           await app.services.jobs.stop();
           await apollo.stop();
           await limiter.close();
@@ -132,7 +152,10 @@ export async function startServer(opts: StartOptions): Promise<RunningServer> {
 function announce(log: (message: string) => void, config: Config, port: number): void {
   const host = ["0.0.0.0", "::"].includes(config.host) ? "localhost" : config.host;
   const base = `${host}:${port}`;
-  log(`Invitations API ready at http://${base}/graphql (subscriptions: ws://${base}/graphql)`);
+  log(
+    `Invitations API ready at http://${base}/graphql (subscriptions: ws://${base}/graphql, ` +
+      `or over SSE at http://${base}${STREAM_PATH})`,
+  );
   if (!config.production) {
     log(`Explorers: Apollo Sandbox at http://${base}/graphql, GraphiQL at http://${base}/graphiql`);
   }

@@ -9,8 +9,10 @@ import { ErrorCode } from "../common/errors";
 export const TOO_MANY_CONNECTIONS = 4429;
 
 /**
- * How many WebSockets each member holds open on this instance. A slot is taken when the
- * connection is acknowledged and given back when it closes.
+ * How many connections each member holds open on this instance: WebSockets, and the SSE
+ * transport's event streams when it is handed the same instance. A slot is taken when the
+ * connection is acknowledged (a stream: once its token is checked) and given back when it
+ * closes.
  */
 export class MemberSockets {
   private readonly open = new Map<string, number>();

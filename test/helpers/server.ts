@@ -12,6 +12,7 @@ import { loadConfig } from "../../src/config";
 import type { Writer } from "../../src/db/writer";
 import type { JobsReport } from "../../src/jobs/jobs.service";
 import { startServer, type RunningServer } from "../../src/server";
+import { SSE_CHANNELS } from "../../src/transport/sse";
 import { WS_CHANNELS } from "../../src/transport/ws";
 
 /**
@@ -34,7 +35,8 @@ export interface TestServer extends RunningServer {
    * Emits "subscribed" `{ memberId, field, document }` once a subscription listens on the
    * server (`document`: the parsed document it runs, shared by subscriptions of the same text),
    * and "disconnected" `{ memberId, code }` once a member's socket has closed and its slot in
-   * the per-member connection limit is free again.
+   * the per-member connection limit is free again. Over SSE (/graphql/stream) the same two
+   * events, with `transport: "sse"` (and no `code`).
    */
   events: EventEmitter;
   /** Runs the reminder and expiry jobs once now (tests move a ManualClock, then call this). */
@@ -43,12 +45,16 @@ export interface TestServer extends RunningServer {
 
 /** Each server's "subscribed" / "disconnected" events, fed by the transport's channels. */
 const serverEvents = new WeakMap<Server, EventEmitter>();
-const forward = (event: string) => (message: unknown) => {
-  const { server, ...rest } = message as { server: Server };
-  serverEvents.get(server)?.emit(event, rest);
-};
+const forward =
+  (event: string, extra: Record<string, unknown> = {}) =>
+  (message: unknown) => {
+    const { server, ...rest } = message as { server: Server };
+    serverEvents.get(server)?.emit(event, { ...rest, ...extra });
+  };
 onChannel(WS_CHANNELS.subscribed, forward("subscribed"));
 onChannel(WS_CHANNELS.closed, forward("disconnected"));
+onChannel(SSE_CHANNELS.subscribed, forward("subscribed", { transport: "sse" }));
+onChannel(SSE_CHANNELS.closed, forward("disconnected", { transport: "sse" }));
 
 /** A running server with the hooks tests use (see TestServer). */
 export function withTestHooks(server: RunningServer, sqlitePath: string): TestServer {
