@@ -33,6 +33,41 @@ const ROOT = resolve(__dirname, "..");
 const SHOTS = mkdtempSync(join(tmpdir(), "invitations-shots-"));
 const PASSWORD = "correct horse battery";
 
+/**
+ * An init script for a page whose network refuses WebSocket upgrades: each `new WebSocket()`
+ * fails before it opens, as a refused upgrade does (an `error` event, then close 1006). A
+ * string: the root tsconfig has no DOM types. `__sockets` counts the attempts.
+ */
+const BLOCK_WEBSOCKETS = `(() => {
+  globalThis.__sockets = 0;
+  class BlockedWebSocket extends EventTarget {
+    static CONNECTING = 0;
+    static OPEN = 1;
+    static CLOSING = 2;
+    static CLOSED = 3;
+    constructor(url) {
+      super();
+      globalThis.__sockets++;
+      Object.assign(this, { url: String(url), protocol: "", extensions: "", readyState: 0 });
+      Object.assign(this, { onopen: null, onmessage: null, onerror: null, onclose: null });
+      setTimeout(() => {
+        this.readyState = 3;
+        const error = new Event("error");
+        this.onerror?.(error);
+        this.dispatchEvent(error);
+        const close = new CloseEvent("close", { code: 1006, wasClean: false });
+        this.onclose?.(close);
+        this.dispatchEvent(close);
+      }, 20);
+    }
+    send() {
+      throw new DOMException("The socket is not open.", "InvalidStateError");
+    }
+    close() {}
+  }
+  globalThis.WebSocket = BlockedWebSocket;
+})();`;
+
 async function screenshot(page: Page, name: string): Promise<void> {
   const file = join(SHOTS, name);
   await page.screenshot({ path: file, fullPage: true });
@@ -136,17 +171,19 @@ describe.skipIf(!HAS_CHROMIUM)("the example client in Chromium", () => {
   const appUrl = () => `${new URL(server.url).origin}/app/`;
 
   /**
-   * Resolves once `member`'s notificationAdded subscription listens on `srv`: what is done
-   * afterwards cannot race it (the client has no way to know, the server does).
+   * Resolves once `member`'s notificationAdded subscription listens on `srv` (over SSE only,
+   * with `transport`): what is done afterwards cannot race it (the client has no way to know,
+   * the server does).
    */
-  function listening(srv: TestServer, member: TestMember): Promise<void> {
+  function listening(srv: TestServer, member: TestMember, transport?: "sse"): Promise<void> {
     return new Promise((resolve, reject) => {
       const timer = setTimeout(() => {
         srv.events.off("subscribed", on);
         reject(new Error(`${member.name}'s page did not subscribe within 10 s`));
       }, 10_000);
-      const on = (e: { memberId: string; field: string }) => {
+      const on = (e: { memberId: string; field: string; transport?: string }) => {
         if (e.memberId !== member.id || e.field !== "notificationAdded") return;
+        if (transport && e.transport !== transport) return;
         clearTimeout(timer);
         srv.events.off("subscribed", on);
         resolve();
@@ -293,6 +330,36 @@ describe.skipIf(!HAS_CHROMIUM)("the example client in Chromium", () => {
     await screenshot(sender, "sender.png");
     expect(pageErrors).toEqual([]);
   }, 90_000);
+
+  it("falls back to SSE where WebSockets cannot connect, and still shows a decline live", async () => {
+    const member = (name: string) => signUp(server, { name, password: PASSWORD });
+    const ada = await member("Ada Behind A Proxy");
+    const grace = await member("Grace Declines Again");
+    const toGrace = await inviteOk(server, ada, grace.id, "Hello from behind the proxy");
+
+    // A network that refuses WebSocket upgrades: every socket fails before it opens, as a
+    // refused upgrade does (an error event, then close 1006); plain HTTP works.
+    const sender = await newPage();
+    await sender.addInitScript(BLOCK_WEBSOCKETS);
+    await Promise.all([listening(server, ada, "sse"), logIn(sender, ada)]);
+    await sender.getByTestId("live-status").filter({ hasText: "live" }).waitFor();
+    expect(await statusOf(sender, toGrace)).toBe("Pending");
+
+    const message = "Not now, thanks";
+    const declinedAt = Date.now();
+    ok(await act(server, grace, "declineInvitation", toGrace, message));
+    await card(sender, "sent", toGrace)
+      .getByTestId("status")
+      .filter({ hasText: "Declined" })
+      .waitFor({ timeout: 1000 });
+    expect(Date.now() - declinedAt).toBeLessThan(1000);
+    expect(await sender.locator("[data-testid=notifications] .message").allTextContents()).toEqual([
+      message,
+    ]);
+    // The page did try a WebSocket first, and only once.
+    expect(await sender.evaluate(() => (globalThis as { __sockets?: number }).__sockets)).toBe(1);
+    expect(pageErrors).toEqual([]);
+  }, 30_000);
 });
 
 describe.skipIf(!HAS_CHROMIUM)("a sign-up mail's link in Chromium", () => {

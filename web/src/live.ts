@@ -1,5 +1,6 @@
-import { createClient, type Client } from "graphql-ws/client";
-import { NOTIFICATION_ADDED, WS_URL, type Notification } from "./api";
+import { createClient as createSseClient, NetworkError } from "graphql-sse";
+import { createClient } from "graphql-ws/client";
+import { API_URL, NOTIFICATION_ADDED, WS_URL, type Notification } from "./api";
 
 export type LiveStatus = "connecting" | "live" | "reconnecting" | "ended";
 
@@ -9,9 +10,12 @@ export interface LiveOptions {
   cursor(): string | null;
   onNotification(notification: Notification): void;
   onStatus(status: LiveStatus, detail?: string): void;
-  /** The socket was opened (again) and acknowledged: a chance to catch up on anything missed. */
+  /** The stream was opened (again) and the server listens: a chance to catch up on anything missed. */
   onConnected?(): void;
 }
+
+/** Subscriptions over Server-Sent Events, for networks that refuse WebSockets. */
+const SSE_URL = `${API_URL}/stream`;
 
 /**
  * The wait before reconnect attempt n: 0.25 s doubling up to 4 s, plus jitter, so that a
@@ -24,66 +28,75 @@ function backoff(attempt: number): number {
 /** Close codes after which trying again cannot help: 4403 is a bad or expired token. */
 const FINAL_CLOSE_CODES = new Set([4403]);
 
+const SESSION_ENDED = "Your session has ended: log in again.";
+
+/** How one connection ended: for good (with what to say), or worth another attempt. */
+type End = { final: string } | { retry: true; overSse?: boolean };
+
+/** What a connection tells the loop in `startLive`. */
+interface Listener {
+  connected(): void;
+  notification(n: Notification): void;
+  ended(end: End): void;
+}
+
 /**
- * Streams the member's notifications over graphql-ws, for as long as the page lives.
- * Every connection subscribes to `notificationAdded(after: <newest cursor>)`, so after a
- * dropped socket or a server restart the server first replays what was missed, then goes
- * live: no gap, no duplicate. graphql-ws's own retry would resend the FIRST cursor, so the
- * reconnecting is done here instead, with a fresh subscription each time.
+ * Streams the member's notifications for as long as the page lives: over graphql-ws, or over
+ * graphql-sse (POST /graphql/stream) once a WebSocket could not connect at all, as behind a
+ * proxy that refuses upgrades. Every connection subscribes to
+ * `notificationAdded(after: <newest cursor>)`, so after a drop or a server restart the server
+ * first replays what was missed, then goes live: no gap, no duplicate. Both clients' own
+ * retries would resend the FIRST cursor, so the reconnecting is done here instead, with a
+ * fresh subscription each time.
  */
 export function startLive(opts: LiveOptions): { stop(): void } {
   let stopped = false;
-  let client: Client | null = null;
+  let current: (() => void) | null = null;
   let timer: ReturnType<typeof setTimeout> | undefined;
   let attempt = 0;
+  /** Once a WebSocket could not connect, the page stays on SSE. */
+  let overSse = false;
+  /**
+   * Whether a WebSocket of this page was ever acknowledged: then the network lets them
+   * through, and a failed reconnect (a server restarting) is no reason to leave them.
+   */
+  let wsWorked = false;
 
   const connect = () => {
     if (stopped) return;
     opts.onStatus(attempt === 0 ? "connecting" : "reconnecting");
-    const current = createClient({
-      url: WS_URL,
-      lazy: true,
-      retryAttempts: 0,
-      connectionParams: { authorization: `Bearer ${opts.token}` },
-      on: {
-        connected: () => {
-          attempt = 0;
-          opts.onStatus("live");
-          opts.onConnected?.();
-        },
+    let dispose: () => void = () => undefined;
+    const mine = () => current === dispose;
+    const listener: Listener = {
+      connected: () => {
+        if (!mine()) return;
+        if (!overSse) wsWorked = true;
+        attempt = 0;
+        opts.onStatus("live");
+        opts.onConnected?.();
       },
-    });
-    client = current;
-    current.subscribe<{ notificationAdded: Notification }>(
-      { query: NOTIFICATION_ADDED, variables: { after: opts.cursor() } },
-      {
-        next: (result) => {
-          const n = result.data?.notificationAdded;
-          if (n) opts.onNotification(n);
-        },
-        error: (err) => ended(current, err),
-        complete: () => ended(current, null),
+      notification: (n) => mine() && opts.onNotification(n),
+      ended: (end) => {
+        dispose();
+        if (stopped || !mine()) return;
+        if ("final" in end) {
+          stopped = true;
+          opts.onStatus("ended", end.final);
+          return;
+        }
+        if (end.overSse && !overSse && !wsWorked) {
+          // The WebSocket never got through: SSE at once, not after a wait.
+          overSse = true;
+          connect();
+          return;
+        }
+        opts.onStatus("reconnecting");
+        timer = setTimeout(connect, backoff(attempt++));
       },
-    );
-  };
-
-  const ended = (which: Client, err: unknown) => {
-    void which.dispose();
-    if (stopped || which !== client) return;
-    const code = (err as { code?: unknown } | null)?.code;
-    if (typeof code === "number" && FINAL_CLOSE_CODES.has(code)) {
-      stopped = true;
-      opts.onStatus("ended", "Your session has ended: log in again.");
-      return;
-    }
-    if (Array.isArray(err)) {
-      // The server refused the operation itself (GraphQL errors): retrying repeats it.
-      stopped = true;
-      opts.onStatus("ended", String((err[0] as { message?: unknown })?.message ?? err));
-      return;
-    }
-    opts.onStatus("reconnecting");
-    timer = setTimeout(connect, backoff(attempt++));
+    };
+    const variables = { after: opts.cursor() };
+    dispose = (overSse ? overEventStream : overWebSocket)(opts.token, variables, listener);
+    current = dispose;
   };
 
   connect();
@@ -91,7 +104,94 @@ export function startLive(opts: LiveOptions): { stop(): void } {
     stop() {
       stopped = true;
       clearTimeout(timer);
-      void client?.dispose();
+      current?.();
     },
+  };
+}
+
+/** One graphql-ws connection with the subscription; returns what closes it. */
+function overWebSocket(
+  token: string,
+  variables: Record<string, unknown>,
+  listener: Listener,
+): () => void {
+  let acknowledged = false;
+  const client = createClient({
+    url: WS_URL,
+    lazy: true,
+    retryAttempts: 0,
+    connectionParams: { authorization: `Bearer ${token}` },
+    on: {
+      connected: () => {
+        acknowledged = true;
+        listener.connected();
+      },
+    },
+  });
+  client.subscribe<{ notificationAdded: Notification }>(
+    { query: NOTIFICATION_ADDED, variables },
+    {
+      next: (result) => {
+        const n = result.data?.notificationAdded;
+        if (n) listener.notification(n);
+      },
+      error: (err) => listener.ended(wsEnd(err, acknowledged)),
+      complete: () => listener.ended({ retry: true }),
+    },
+  );
+  return () => void client.dispose();
+}
+
+/** How a graphql-ws subscription's error ends it. */
+function wsEnd(err: unknown, acknowledged: boolean): End {
+  // The server refused the operation itself (GraphQL errors): retrying repeats it.
+  if (Array.isArray(err)) return { final: String(err[0]?.message ?? err) };
+  const code = (err as { code?: unknown } | null)?.code;
+  if (typeof code === "number" && FINAL_CLOSE_CODES.has(code)) return { final: SESSION_ENDED };
+  // Closed before the server acknowledged, and not by the server's own code (4xxx): the
+  // socket never got through (a refused upgrade, a proxy that drops it).
+  const byServer = typeof code === "number" && code >= 4000;
+  return { retry: true, overSse: !acknowledged && !byServer };
+}
+
+/** One graphql-sse stream (distinct connections mode) with the subscription. */
+function overEventStream(
+  token: string,
+  variables: Record<string, unknown>,
+  listener: Listener,
+): () => void {
+  const client = createSseClient({
+    url: SSE_URL,
+    singleConnection: false,
+    retryAttempts: 0,
+    headers: { authorization: `Bearer ${token}` },
+  });
+  let refused: End | null = null;
+  const unsubscribe = client.subscribe<{ notificationAdded: Notification }>(
+    { query: NOTIFICATION_ADDED, variables },
+    {
+      next: (result) => {
+        // Errors come alone, before `complete`: a refused operation, or the token's end.
+        const first = result.errors?.[0] as { message?: string; extensions?: { code?: unknown } };
+        if (first) {
+          const unauthenticated = first.extensions?.code === "UNAUTHENTICATED";
+          refused = { final: unauthenticated ? SESSION_ENDED : String(first.message) };
+          return;
+        }
+        const n = result.data?.notificationAdded;
+        if (n) listener.notification(n);
+      },
+      error: (err) => {
+        const status = err instanceof NetworkError ? err.response?.status : undefined;
+        listener.ended(status === 401 ? { final: SESSION_ENDED } : { retry: true });
+      },
+      complete: () => listener.ended(refused ?? { retry: true }),
+    },
+    // The answer's headers came: the server listens.
+    { connected: () => listener.connected() },
+  );
+  return () => {
+    unsubscribe();
+    client.dispose();
   };
 }
