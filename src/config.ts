@@ -114,6 +114,13 @@ export interface Config {
   digestHour: number;
   /** Whether notifications are e-mailed at all (sign-up mail goes either way). */
   notificationMail: boolean;
+  /**
+   * `only`: GraphQL answers only the documents of the trusted-documents manifest (sent by id,
+   * or as their exact text); `allow`: those and any other document (docs/trusted-documents.md).
+   */
+  trustedDocuments: "allow" | "only";
+  /** The manifest of trusted documents: `{ "sha256:<hex>": "<document>" }`. */
+  trustedDocumentsManifest: string;
 }
 
 const DAY_MS = 24 * 60 * 60 * 1000;
@@ -272,6 +279,15 @@ export const ENVIRONMENT = {
     default: undefined,
     desc: "Base of links in mail; default http://localhost:PORT",
   }),
+  TRUSTED_DOCUMENTS: str({
+    choices: ["allow", "only"] as const,
+    default: "allow",
+    desc: "only: answer only the documents of the trusted-documents manifest",
+  }),
+  TRUSTED_DOCUMENTS_MANIFEST: str({
+    default: undefined,
+    desc: "The manifest of trusted documents (default schema/trusted-documents.json)",
+  }),
 };
 
 /**
@@ -344,6 +360,10 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     digestHour: e.DIGEST_HOUR,
     notificationMail: e.MAIL_NOTIFICATIONS,
     publicUrl: (e.PUBLIC_URL ?? `http://localhost:${e.PORT}`).replace(/\/+$/, ""),
+    trustedDocuments: e.TRUSTED_DOCUMENTS,
+    // The manifest `npm run codegen` writes, shipped with the package like the built client.
+    trustedDocumentsManifest:
+      e.TRUSTED_DOCUMENTS_MANIFEST ?? join(packageRoot(), "schema", "trusted-documents.json"),
   };
   if (config.pageDefault > config.pageMax) {
     throw new ConfigError("PAGE_SIZE_DEFAULT must not exceed PAGE_SIZE_MAX");

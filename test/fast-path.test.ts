@@ -4,8 +4,10 @@
  * chunked stream (which the fast path leaves to Express). Both answers must be the same:
  * status, body and headers.
  */
+import { createHash } from "node:crypto";
 import { connect } from "node:net";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { BLOCKED } from "../web/src/operations";
 import { signUp, type TestMember } from "./helpers/http";
 import { startTestServer, type TestServer } from "./helpers/server";
 
@@ -179,6 +181,28 @@ describe("the GraphQL fast path answers exactly as Express does", () => {
     for (const body of cases) {
       const a = await bothWays(body, { authorization: `Bearer ${alice.token}`, accept });
       expect(a.status, body).toBe(400);
+    }
+  });
+
+  it("trusted documents: by id, in Apollo's extension, an unknown id (400)", async () => {
+    // The example client's document, which the committed manifest holds.
+    const hex = createHash("sha256").update(BLOCKED).digest("hex");
+    const auth = { authorization: `Bearer ${alice.token}` };
+    for (const body of [
+      { documentId: `sha256:${hex}` },
+      { extensions: { persistedQuery: { version: 1, sha256Hash: hex } } },
+    ]) {
+      const a = await bothWays(JSON.stringify(body), auth);
+      expect(a.body).toEqual({ data: { blockedMembers: [] } });
+    }
+    for (const accept of ["application/graphql-response+json", "application/json"]) {
+      const a = await bothWays(JSON.stringify({ documentId: `sha256:${"0".repeat(64)}` }), {
+        accept,
+      });
+      expect(a.status, accept).toBe(400);
+      expect(
+        (a.body as { errors: { extensions: { code: string } }[] }).errors[0].extensions.code,
+      ).toBe("PERSISTED_QUERY_NOT_FOUND");
     }
   });
 

@@ -3,7 +3,9 @@ import { GraphQLError } from "graphql";
 /**
  * Every error code the API answers with (`extensions.code`), listed once.
  * Apollo Server adds its own codes for parse and validation failures
- * (GRAPHQL_PARSE_FAILED, GRAPHQL_VALIDATION_FAILED, BAD_REQUEST).
+ * (GRAPHQL_PARSE_FAILED, GRAPHQL_VALIDATION_FAILED, BAD_REQUEST), and the transports use its
+ * PERSISTED_QUERY_NOT_FOUND for a document the trusted-documents manifest does not hold
+ * (transport/trusted-documents.ts).
  */
 export const ErrorCode = {
   /**

@@ -1,5 +1,5 @@
 import { createHash } from "node:crypto";
-import type { ApolloServerPlugin, GraphQLRequestListener } from "@apollo/server";
+import type { ApolloServerPlugin, GraphQLRequest, GraphQLRequestListener } from "@apollo/server";
 import { ApolloServerErrorCode } from "@apollo/server/errors";
 import {
   getOperationAST,
@@ -25,6 +25,12 @@ import type { Config } from "../config";
 import type { Context } from "../context";
 import { CostLimit, limitRules, parseOptions } from "../security/query-limits";
 import { requestHasUnstorable, subscriptionOverHttpError, unstorableError } from "./request-body";
+import {
+  HASH_MISMATCH,
+  hashMismatch,
+  persistedQueryNotFound,
+  TrustedDocuments,
+} from "./trusted-documents";
 
 /** An operation as a transport received it, parsed and validated. */
 export interface ReceivedOperation {
@@ -69,6 +75,9 @@ const DOCUMENT_CACHE_CHARS = 1_000_000;
  *   Apollo runs it through its plugin once the operation is resolved; WebSocket operations
  *   through `run`.
  * - `formatError`: the codes and the masking of internal errors, for both.
+ * - Trusted documents (`TRUSTED_DOCUMENTS`, transport/trusted-documents.ts): which document a
+ *   request runs, by id or by text, decided before any parse: for HTTP by the plugin in terms
+ *   of Apollo's persisted queries, whose cache is the manifest; for the others in `run`.
  */
 export class OperationPipeline {
   private readonly parseOptions: ParseOptions;
@@ -81,6 +90,8 @@ export class OperationPipeline {
     maxSize: DOCUMENT_CACHE_CHARS,
     sizeCalculation: (document) => Math.max(1, document.loc?.end ?? 1000),
   });
+  /** The manifest of trusted documents and the mode (`allow` or `only`). */
+  private readonly trusted: TrustedDocuments;
 
   constructor(
     private readonly schema: GraphQLSchema,
@@ -94,16 +105,20 @@ export class OperationPipeline {
     ];
     this.rules = [...specifiedRules, ...this.ownRules];
     this.cost = new CostLimit(schema, config);
+    this.trusted = TrustedDocuments.load(config.trustedDocumentsManifest, config.trustedDocuments);
   }
 
   /**
    * What Apollo is configured with: the same parse options and rules (Apollo adds graphql-js's
    * own; its introspection option stays on, so that the one introspection rule is ours, with
-   * the same answer on both transports), the shared document cache, the error formatter and
-   * the plugin that runs `checkOperation`.
+   * the same answer on both transports), the shared document cache, the error formatter, the
+   * plugin that runs `checkOperation`, and Apollo's persisted queries (APQ) with the manifest
+   * as their cache: it reads the trusted documents by hash and keeps nothing, so no request
+   * can add a document (in either mode).
    */
   apolloOptions() {
     const documents = this.documents;
+    const trusted = this.trusted;
     // Apollo's key is `<schema hash>:<sha-256 of the text>`; the cache's is the sha-256.
     const hashOf = (key: string) => key.slice(key.lastIndexOf(":") + 1);
     return {
@@ -117,14 +132,25 @@ export class OperationPipeline {
         },
         delete: async (key: string) => documents.delete(hashOf(key)),
       },
+      // Apollo's key is `apq:<hash>`.
+      persistedQueries: {
+        cache: {
+          get: async (key: string) => trusted.documentOf(hashOf(key)),
+          set: async () => {},
+          delete: async () => false,
+        },
+      },
       formatError: this.formatError,
       plugin: this.apolloPlugin(),
     };
   }
 
-  /** Parses and validates a WebSocket operation's text, or answers it from the cache. */
-  prepare(query: string): Prepared {
-    const key = createHash("sha256").update(query).digest("hex");
+  /**
+   * Parses and validates a WebSocket operation's text, or answers it from the cache. `hash`:
+   * the text's hex SHA-256 when known already (a trusted document's id).
+   */
+  prepare(query: string, hash?: string): Prepared {
+    const key = hash ?? createHash("sha256").update(query).digest("hex");
     const hit = this.documents.get(key);
     if (hit) return { document: hit };
     let document: DocumentNode;
@@ -161,15 +187,20 @@ export class OperationPipeline {
   }
 
   /**
-   * A subscription transport's operation (graphql-ws or graphql-sse) through the whole pipeline: strings the databases cannot store,
-   * parse and validation (cached), then `checkOperation`. Returns the document to run, or the
-   * errors to answer with.
+   * A subscription transport's operation (graphql-ws or graphql-sse) through the whole
+   * pipeline: strings the databases cannot store, the trusted document it names (by
+   * `documentId` or `extensions.persistedQuery`, with `query: ""` since graphql-ws requires a
+   * string) or the text it sends, parse and validation (cached), then `checkOperation`.
+   * Returns the document to run, or the errors to answer with.
    */
   async run(
     payload: {
       query: string;
       operationName?: string | null;
       variables?: Record<string, unknown> | null;
+      extensions?: Record<string, unknown> | null;
+      /** Not in graphql-ws's types, but sent through as the client wrote it. */
+      documentId?: unknown;
     },
     clientIp: string,
     transport: Exclude<Transport, "http"> = "ws",
@@ -177,7 +208,17 @@ export class OperationPipeline {
     // Strings no database can store are refused before anything else (as over HTTP, where
     // the parse comes first, a document that does not parse is a parse error either way).
     if (requestHasUnstorable(payload)) return { errors: [unstorableError()] };
-    const prepared = this.prepare(payload.query);
+    const trusted = this.trusted.resolve(
+      payload.query,
+      payload.documentId,
+      payload.extensions?.persistedQuery,
+    );
+    if (trusted.kind === "refused") return { errors: [persistedQueryNotFound()] };
+    if (trusted.kind === "mismatch") return { errors: [hashMismatch()] };
+    const prepared =
+      trusted.kind === "document"
+        ? this.prepare(trusted.query, trusted.hash)
+        : this.prepare(payload.query);
     if ("errors" in prepared) return prepared;
     const { document } = prepared;
     const operation = getOperationAST(document, payload.operationName);
@@ -194,10 +235,14 @@ export class OperationPipeline {
   }
 
   /**
-   * The Apollo plugin that runs `checkOperation` once Apollo has resolved the operation, and
+   * The Apollo plugin: it applies the trusted-documents rule as a request starts
+   * (`applyTrusted`), runs `checkOperation` once Apollo has resolved the operation, and
    * answers request errors with 200 to a client that accepts only `application/json`
    * (GraphQL over HTTP: the status of such a response carries no GraphQL meaning, so only
-   * clients of `application/graphql-response+json` get 4xx for them).
+   * clients of `application/graphql-response+json` get 4xx for them). PERSISTED_QUERY_NOT_FOUND
+   * is 400 for every client (Apollo answers it 200): a refused document is the request's
+   * fault whatever the client accepts, and the same status on every path and for every
+   * client is simpler to act on.
    */
   private apolloPlugin(): ApolloServerPlugin<Context> {
     const listener: GraphQLRequestListener<Context> = {
@@ -214,15 +259,62 @@ export class OperationPipeline {
         if (refused) throw refused;
       },
       willSendResponse: async ({ request, response }) => {
-        if (response.http.status !== 400 || response.body.kind !== "single") return;
+        if (response.body.kind !== "single") return;
         const { errors, data } = response.body.singleResult;
+        if (errors?.some((e) => e.extensions?.code === PERSISTED_QUERY_NOT_FOUND)) {
+          response.http.status = 400;
+          return;
+        }
+        if (response.http.status !== 400) return;
         if (data !== undefined || !errors?.every((e) => REQUEST_ERRORS.has(e.extensions?.code))) {
           return;
         }
         if (answersJson(request.http?.headers.get("accept"))) response.http.status = 200;
       },
     };
-    return { requestDidStart: async () => listener };
+    return {
+      requestDidStart: async ({ request }) => {
+        this.applyTrusted(request);
+        return listener;
+      },
+    };
+  }
+
+  /**
+   * The trusted-documents rule for an HTTP request, applied before Apollo reads it (Apollo
+   * reads `query` and `extensions` once every plugin's requestDidStart has run), written in
+   * the terms of Apollo's persisted queries, whose cache is the manifest:
+   * - a manifest document: no text and its hash as `persistedQuery`: Apollo takes the text
+   *   from the manifest and keys its document cache by that hash (no hashing of the text);
+   * - a refusal: no text and a hash no document has: Apollo answers PERSISTED_QUERY_NOT_FOUND
+   *   before any parse (`willSendResponse` makes it a 400);
+   * - a known id with another text: both, and Apollo answers that they differ;
+   * - a text: without `persistedQuery`, so that Apollo neither checks its hash nor keeps it.
+   */
+  private applyTrusted(request: GraphQLRequest): void {
+    const { http } = request;
+    const documentId =
+      http?.method === "GET"
+        ? searchParam(http.search, "documentId")
+        : (http?.body as { documentId?: unknown } | null | undefined)?.documentId;
+    const { persistedQuery, ...extensions } = request.extensions ?? {};
+    const trusted = this.trusted.resolve(request.query, documentId, persistedQuery);
+    switch (trusted.kind) {
+      case "document":
+        request.query = undefined;
+        request.extensions = { ...extensions, persistedQuery: apq(trusted.hash) };
+        break;
+      case "refused":
+        request.query = undefined;
+        request.extensions = { ...extensions, persistedQuery: apq(NO_DOCUMENT) };
+        break;
+      case "mismatch":
+        request.extensions = { ...extensions, persistedQuery: apq(trusted.hash) };
+        break;
+      case "text":
+        if (persistedQuery !== undefined) request.extensions = extensions;
+        break;
+    }
   }
 
   /**
@@ -235,9 +327,12 @@ export class OperationPipeline {
     const { http: _http, ...extensions } = formatted.extensions ?? {};
     // graphql-js stops coercing variables after 50 refusals and throws this one, uncoded: it
     // is the client's input (a long list of wrong items), not the server's fault.
+    // Apollo's refusal of an id sent with a text that is not its document comes uncoded too.
     const code = formatted.message.startsWith(TOO_MANY_VARIABLE_ERRORS)
       ? ApolloServerErrorCode.BAD_USER_INPUT
-      : (extensions.code ?? requestErrorCode(error));
+      : formatted.message === HASH_MISMATCH
+        ? ApolloServerErrorCode.BAD_REQUEST
+        : (extensions.code ?? requestErrorCode(error));
     if (code === undefined || code === ErrorCode.INTERNAL_SERVER_ERROR) {
       if (this.config.production) {
         return {
@@ -254,6 +349,26 @@ export class OperationPipeline {
   formatGraphQLError(error: GraphQLError): GraphQLError {
     return this.formatError(error.toJSON(), error) as unknown as GraphQLError;
   }
+}
+
+const PERSISTED_QUERY_NOT_FOUND: string = ApolloServerErrorCode.PERSISTED_QUERY_NOT_FOUND;
+
+/** A hash no document has (not 64 hex digits): Apollo's lookup of it misses. */
+const NO_DOCUMENT = "";
+
+/** Apollo's `extensions.persistedQuery` naming `hash`. */
+function apq(hash: string) {
+  return { version: 1, sha256Hash: hash };
+}
+
+/**
+ * A URL query's parameter given once; otherwise `values` as a list (no id), since one sent
+ * twice names no one document.
+ */
+function searchParam(search: string, name: string): unknown {
+  if (!search.includes(name)) return undefined;
+  const values = new URLSearchParams(search).getAll(name);
+  return values.length === 1 ? values[0] : values.length === 0 ? undefined : values;
 }
 
 /** The start of graphql-js's message when a request's variables hold too many errors. */
