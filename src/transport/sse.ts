@@ -19,7 +19,7 @@ import { ErrorCode } from "../common/errors";
 import type { Config } from "../config";
 import type { Context } from "../context";
 import type { Observability } from "../observability";
-import { rootFieldOf } from "../observability/labels";
+import { outcomeOf, rootFieldOf, typeOf } from "../observability/labels";
 import type { OriginPolicy } from "./origins";
 import type { OperationPipeline } from "./pipeline";
 import { badRequestBody, BODY_NOT_JSON, INTERNAL_ERROR_BODY, verifyUtf8 } from "./request-body";
@@ -87,6 +87,8 @@ interface StreamState {
   payload: StreamPayload;
   /** Resolves with the last result to send when the token expires or the account goes. */
   revoked: Promise<ExecutionResult>;
+  /** When the request came (a `performance.now()`), for the time to start its operation. */
+  start: number;
   /** The root field once the subscription listens (its metrics label). */
   field?: string;
   delivered: number;
@@ -130,9 +132,11 @@ export function attachSse(opts: SseTransportOptions): SseTransport {
     onSubscribe: async (req) => {
       const stream = req.context;
       const prepared = await pipeline.run(stream.payload, stream.ip, "sse");
-      if ("errors" in prepared) return refusal(prepared.errors);
+      if ("errors" in prepared) return refused(stream, null, prepared.errors);
       const operation = getOperationAST(prepared.document, stream.payload.operationName);
-      if (operation?.operation !== "subscription") return refusal([notASubscription(operation)]);
+      if (operation?.operation !== "subscription") {
+        return refused(stream, operation, [notASubscription(operation)]);
+      }
       const contextValue = opts.contextFor(stream.holder.id, stream.ip);
       return {
         schema: opts.schema,
@@ -150,6 +154,7 @@ export function attachSse(opts: SseTransportOptions): SseTransport {
       const field = rootFieldOf(getOperationAST(args.document, args.operationName));
       stream.field = field;
       metrics.activeSubscriptions.inc({ operation: field });
+      metrics.operation(field, "subscription", "ok", secondsSince(stream.start));
       logger.info(
         { reqId: stream.reqId, memberId: stream.holder.id, field },
         "sse subscription started",
@@ -175,6 +180,17 @@ export function attachSse(opts: SseTransportOptions): SseTransport {
     },
   });
 
+  /** The refusal of an operation before it runs, counted as WebSocket ones are. */
+  const refused = (
+    stream: StreamState,
+    operation: OperationDefinitionNode | null | undefined,
+    errors: readonly GraphQLError[],
+  ): OperationResult => {
+    const seconds = secondsSince(stream.start);
+    metrics.operation(rootFieldOf(operation), typeOf(operation), outcomeOf(errors), seconds);
+    return refusal(errors);
+  };
+
   /** Serves one authenticated, parsed request: its stream, from the slot to the end. */
   const serve = async (req: ExpressRequest, res: ExpressResponse): Promise<void> => {
     const holder = res.locals.holder as TokenHolder;
@@ -189,15 +205,16 @@ export function attachSse(opts: SseTransportOptions): SseTransport {
     // The stream lives no longer than its token, nor than its member (on any instance).
     const cancelExpiry = atExpiry(holder.expiresAt, () => revoke(ended));
     const cancelWatch = opts.authenticator.watch(holder.id, () => revoke(ended));
+    const start = performance.now();
     const stream: StreamState = {
       reqId: res.getHeader("x-request-id"),
+      start,
       holder,
       ip: opts.clientIpOf(req),
       payload: req.body as StreamPayload,
       revoked,
       delivered: 0,
     };
-    const start = performance.now();
     try {
       const [body, init] = await graphqlSse({
         method: "POST",
@@ -221,7 +238,11 @@ export function attachSse(opts: SseTransportOptions): SseTransport {
       const end = () => res.end();
       open.add(end);
       // A client that goes away ends graphql-sse's stream, and with it the subscription.
-      res.once("close", () => void body.return(undefined));
+      res.once("close", () => {
+        body.return(undefined).catch((err: unknown) => {
+          logger.warn({ err, reqId: stream.reqId }, "sse subscription did not end cleanly");
+        });
+      });
       try {
         for await (const chunk of body) {
           if (!res.writable) break;
@@ -418,6 +439,10 @@ function untilRevoked(
       return this;
     },
   };
+}
+
+function secondsSince(start: number): number {
+  return (performance.now() - start) / 1000;
 }
 
 function isAsyncIterable(value: unknown): value is AsyncIterable<ExecutionResult> {
