@@ -291,6 +291,17 @@ export const ENVIRONMENT = {
 };
 
 /**
+ * The standard OpenTelemetry variables (`OTEL_*`) for the tracing start-up, which runs before
+ * the configuration is read. The SDK applies them under their standard names and rules
+ * (docs/tracing.md); they are not validated here.
+ */
+export function openTelemetryEnvironment(
+  env: Record<string, string | undefined> = process.env,
+): Record<string, string | undefined> {
+  return Object.fromEntries(Object.entries(env).filter(([name]) => name.startsWith("OTEL_")));
+}
+
+/**
  * Reads and validates the configuration from `env` (default `process.env`): the one place in
  * the server that reads the environment. An empty value counts as unset. In development a
  * missing JWT_SECRET is generated once and kept beside the SQLite file; in production it is

@@ -16,7 +16,7 @@ export interface Tracing {
  * itself: `OTEL_SERVICE_NAME`, `OTEL_RESOURCE_ATTRIBUTES`, `OTEL_TRACES_SAMPLER(_ARG)`,
  * `OTEL_EXPORTER_OTLP_HEADERS`, `OTEL_BSP_*`...
  */
-export function startTracing(env: NodeJS.ProcessEnv = process.env): Tracing | null {
+export function startTracing(env: Record<string, string | undefined>): Tracing | null {
   const endpoint =
     env.OTEL_EXPORTER_OTLP_TRACES_ENDPOINT?.trim() || env.OTEL_EXPORTER_OTLP_ENDPOINT?.trim();
   if (!endpoint || env.OTEL_SDK_DISABLED?.trim().toLowerCase() === "true") return null;
