@@ -3,7 +3,9 @@
  * mode), through graphql-sse's own client against the real server: the same events, limits,
  * errors and ends as over the WebSocket (docs/subscriptions-over-sse.md).
  */
+import { readFileSync } from "node:fs";
 import { createServer, request as httpRequest, type Server } from "node:http";
+import { join } from "node:path";
 import type { AddressInfo } from "node:net";
 import { createClient, NetworkError, type ExecutionResult } from "graphql-sse";
 import { createClient as createWsClient } from "graphql-ws";
@@ -505,6 +507,45 @@ describe("the operation pipeline", () => {
       ),
     );
     expect(received.receivedInvitations.edges).toEqual([{ node: { id, status: "PENDING" } }]);
+  });
+});
+
+describe("persisted documents", () => {
+  it('runs a subscription sent by its id beside `query: ""`, and refuses an unknown id', async () => {
+    const [a, b] = [await signUp(server), await signUp(server)];
+    const manifest = JSON.parse(
+      readFileSync(join(__dirname, "..", "schema", "trusted-documents.json"), "utf8"),
+    ) as Record<string, string>;
+    const [documentId] = Object.entries(manifest).find(([, text]) =>
+      /^\s*subscription OnInvitationDeclined\b/.test(text),
+    )!;
+    const id = await inviteOk(server, a, b.id);
+    const client = createClient({
+      url: server.streamUrl,
+      retryAttempts: 0,
+      headers: { authorization: `Bearer ${a.token}` },
+    });
+    cleanups.push(() => client.dispose());
+    const listening = new Promise<void>((resolve) =>
+      server.events.on("subscribed", (e: { memberId: string; transport?: string }) => {
+        if (e.transport === "sse" && e.memberId === a.id) resolve();
+      }),
+    );
+    // graphql-sse's client sends the request as given: the id beside an empty text.
+    const results = client.iterate({ query: "", documentId } as { query: string });
+    const first = results.next();
+    await listening;
+    await decline(b, id, "by id");
+    expect((await first).value).toMatchObject({
+      data: { invitationDeclined: { invitation: { id }, message: "by id" } },
+    });
+    await results.return?.();
+
+    const unknownId = `sha256:${"0".repeat(64)}`;
+    const unknown = await streamOnce(server, { query: "", documentId: unknownId }, bearer(a));
+    expect(streamErrors(unknown).map((e) => e.extensions?.code)).toEqual([
+      "PERSISTED_QUERY_NOT_FOUND",
+    ]);
   });
 });
 
