@@ -78,12 +78,11 @@ export async function startServer(opts: StartOptions): Promise<RunningServer> {
     const transport = { httpServer, config, schema, pipeline, authenticator, observability };
     const contextFor = (viewerId: string, ip: string) =>
       new OperationContext(viewerId, app.services, app.deps, ip, false);
-    const ws = attachWebSocket({ ...transport, clientIpOf, origins, contextFor });
-    opened.push(() => ws.dispose());
-    // Event streams count against the per-member connection limit. The WebSocket transport
-    // still builds a count of its own (ws.ts), so for now a member may hold the limit on each;
-    // once it takes this instance too, the limit holds over both transports together.
+    // One count of open connections per member over both subscription transports: a member
+    // cannot double their allowance by using WebSockets and event streams.
     const memberSockets = new MemberSockets(config.wsMaxConnectionsPerMember);
+    const ws = attachWebSocket({ ...transport, clientIpOf, origins, contextFor, memberSockets });
+    opened.push(() => ws.dispose());
     const sse = attachSse({ ...transport, clientIpOf, origins, contextFor, memberSockets });
     opened.push(() => sse.dispose());
     const apollo = await attachHttp({

@@ -15,7 +15,13 @@ import { signToken } from "../src/auth/token";
 import { codeOf, gql, inviteOk, ok, signUp, type TestMember } from "./helpers/http";
 import { NOTIFICATION_ADDED, notificationsOf } from "./helpers/notifications";
 import { startTestServer, type TestServer } from "./helpers/server";
-import { closeAll as closeWs, wsErrors, wsOnce } from "./helpers/ws";
+import {
+  closeAll as closeWs,
+  connectRaw,
+  subscribe as subscribeWs,
+  wsErrors,
+  wsOnce,
+} from "./helpers/ws";
 
 const INVITATION_DECLINED = `subscription {
   invitationDeclined { invitation { id status responseMessage } message declinedAt }
@@ -590,6 +596,25 @@ describe("connections per member (WS_MAX_CONNECTIONS_PER_MEMBER=2)", () => {
     first.close();
     await freed;
     await sseSubscribe(small, member, NOTIFICATION_ADDED);
+  });
+
+  it("counts WebSockets and event streams together", async () => {
+    const member = await signUp(small);
+    await subscribeWs(small, member.token, NOTIFICATION_ADDED);
+    await sseSubscribe(small, member, NOTIFICATION_ADDED);
+    // The limit is reached over both transports: neither opens a third connection.
+    const stream = await fetch(small.streamUrl, {
+      method: "POST",
+      headers: {
+        "content-type": "application/json",
+        accept: "text/event-stream",
+        ...bearer(member),
+      },
+      body: JSON.stringify({ query: NOTIFICATION_ADDED }),
+    });
+    expect(stream.status).toBe(429);
+    await stream.body?.cancel();
+    expect(await connectRaw(small, { authorization: `Bearer ${member.token}` })).toBe(4429);
   });
 });
 

@@ -13,7 +13,7 @@ import { rootFieldOf } from "../observability/labels";
 import type { OriginPolicy } from "./origins";
 import type { OperationPipeline } from "./pipeline";
 import { ReleaseAfterWave } from "./release-memory";
-import { atExpiry, MemberSockets, TOO_MANY_CONNECTIONS, tooManyOperations } from "./ws-limits";
+import { atExpiry, type MemberSockets, TOO_MANY_CONNECTIONS, tooManyOperations } from "./ws-limits";
 
 /**
  * Diagnostics channels (node:diagnostics_channel) the WebSocket transport publishes on; free
@@ -50,6 +50,8 @@ export interface WsTransportOptions {
   clientIpOf(req: IncomingMessage): string;
   /** Which browser pages may open a socket (the same origins as CORS). */
   origins: OriginPolicy;
+  /** The per-member count of open connections, shared with the event streams (SSE). */
+  memberSockets: MemberSockets;
   observability: Observability;
 }
 
@@ -140,7 +142,7 @@ class Sessions {
   private readonly releaseMemory: ReleaseAfterWave;
 
   constructor(private readonly opts: WsTransportOptions) {
-    this.memberSockets = new MemberSockets(opts.config.wsMaxConnectionsPerMember);
+    this.memberSockets = opts.memberSockets;
     const { logger } = opts.observability;
     this.releaseMemory = new ReleaseAfterWave(1000, 2000, undefined, ({ closed, ms }) =>
       logger.info({ closed, ms: Math.round(ms) }, "memory released after sockets closed"),
