@@ -3,11 +3,10 @@ import { ApolloServer, type ApolloServerPlugin } from "@apollo/server";
 import { ApolloServerPluginCacheControlDisabled } from "@apollo/server/plugin/disabled";
 import { ApolloServerPluginDrainHttpServer } from "@apollo/server/plugin/drainHttpServer";
 import { expressMiddleware } from "@as-integrations/express5";
-import express, { type ErrorRequestHandler, type RequestHandler } from "express";
+import express, { type RequestHandler } from "express";
 import type { GraphQLSchema } from "graphql";
 import type { App } from "../app";
 import type { Authenticator } from "../auth/authenticate";
-import type { Logger } from "../common/logger";
 import type { Config } from "../config";
 import { OperationContext, type Context } from "../context";
 import { serveClient } from "../explorer/client";
@@ -17,7 +16,7 @@ import type { Observability } from "../observability";
 import { graphqlFastPath } from "./fast-path";
 import type { OriginPolicy } from "./origins";
 import type { OperationPipeline } from "./pipeline";
-import { badRequestBody, BODY_NOT_JSON, INTERNAL_ERROR_BODY, verifyUtf8 } from "./request-body";
+import { bodyErrors, verifyUtf8 } from "./request-body";
 import { ResponseCache } from "./response-cache";
 
 export interface HttpTransportOptions {
@@ -127,31 +126,4 @@ export async function attachHttp(opts: HttpTransportOptions): Promise<ApolloServ
     }),
   );
   return apollo;
-}
-
-/**
- * A JSON answer for requests the body parser refuses, instead of Express's HTML page (which
- * shows a stack trace outside production): 413 for a body over `bodyLimit`, 400 for JSON that
- * does not parse, 415 for an unsupported encoding or charset.
- */
-function bodyErrors(bodyLimit: string, logger: Logger): ErrorRequestHandler {
-  return (err, _req, res, next) => {
-    if (res.headersSent) return next(err);
-    const status = Number((err as { status?: unknown }).status);
-    if (!(status >= 400 && status < 500)) {
-      logger.error({ err }, "request failed");
-      res.status(500).json(INTERNAL_ERROR_BODY);
-      return;
-    }
-    const type = (err as { type?: string }).type;
-    const message =
-      status === 413
-        ? `The request body is larger than ${bodyLimit}.`
-        : type === "entity.parse.failed"
-          ? BODY_NOT_JSON
-          : (err as { expose?: boolean }).expose
-            ? String((err as Error).message)
-            : "Bad request.";
-    res.status(status).json(badRequestBody(message));
-  };
 }

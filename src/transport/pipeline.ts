@@ -24,7 +24,12 @@ import { ErrorCode } from "../common/errors";
 import type { Config } from "../config";
 import type { Context } from "../context";
 import { CostLimit, limitRules, parseOptions } from "../security/query-limits";
-import { requestHasUnstorable, subscriptionOverHttpError, unstorableError } from "./request-body";
+import {
+  requestHasUnstorable,
+  notASubscriptionError,
+  subscriptionOverHttpError,
+  unstorableError,
+} from "./request-body";
 import {
   HASH_MISMATCH,
   hashMismatch,
@@ -179,6 +184,9 @@ export class OperationPipeline {
     if (requestHasUnstorable(op.request)) return unstorableError();
     if (op.transport === "http" && op.operation?.operation === "subscription") {
       return subscriptionOverHttpError();
+    }
+    if (op.transport === "sse" && op.operation?.operation !== "subscription") {
+      return notASubscriptionError(op.operation?.operation);
     }
     const tooCostly = this.cost.check(op.document, op.variables, op.operationName);
     if (tooCostly) return tooCostly;

@@ -1,6 +1,8 @@
 import { isUtf8 } from "node:buffer";
 import type { IncomingMessage } from "node:http";
+import type { ErrorRequestHandler } from "express";
 import { GraphQLError } from "graphql";
+import type { Logger } from "../common/logger";
 import { ErrorCode } from "../common/errors";
 
 /**
@@ -69,8 +71,52 @@ export function verifyUtf8(_req: IncomingMessage, _res: unknown, body: Buffer): 
 }
 
 /** A subscription sent over HTTP would run as a query with no event: refuse it (400). */
+/**
+ * The refusal of a query or mutation sent to the event stream path, which streams
+ * subscriptions only (before the logIn / signUp limits: a refused operation is no attempt).
+ */
+export function notASubscriptionError(operation: string | undefined): GraphQLError {
+  const what = operation ? `A ${operation}` : "A document without one operation to run";
+  return new GraphQLError(
+    `${what} is not run at /graphql/stream, which streams subscriptions only: send it to /graphql.`,
+    { extensions: { code: "BAD_REQUEST" } },
+  );
+}
+
 export function subscriptionOverHttpError(): GraphQLError {
   return new GraphQLError("Subscriptions run over WebSocket (graphql-ws) at this same path.", {
     extensions: { code: "BAD_REQUEST", http: { status: 400 } },
   });
+}
+
+/**
+ * A JSON answer for requests the body parser refuses, instead of Express's HTML page (which
+ * shows a stack trace outside production): 413 for a body over `bodyLimit`, 400 for JSON that
+ * does not parse, 415 for an unsupported encoding or charset.
+ */
+export function bodyErrors(bodyLimit: string, logger: Logger): ErrorRequestHandler {
+  return (err, _req, res, _next) => {
+    if (res.headersSent) {
+      // Failed mid-answer (an event stream): nothing else can be said.
+      logger.error({ err }, "response failed");
+      res.end();
+      return;
+    }
+    const status = Number((err as { status?: unknown }).status);
+    if (!(status >= 400 && status < 500)) {
+      logger.error({ err }, "request failed");
+      res.status(500).json(INTERNAL_ERROR_BODY);
+      return;
+    }
+    const type = (err as { type?: string }).type;
+    const message =
+      status === 413
+        ? `The request body is larger than ${bodyLimit}.`
+        : type === "entity.parse.failed"
+          ? BODY_NOT_JSON
+          : (err as { expose?: boolean }).expose
+            ? String((err as Error).message)
+            : "Bad request.";
+    res.status(status).json(badRequestBody(message));
+  };
 }

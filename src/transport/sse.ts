@@ -1,7 +1,6 @@
 import { channel } from "node:diagnostics_channel";
 import type { IncomingMessage, Server, ServerResponse } from "node:http";
 import express, {
-  type ErrorRequestHandler,
   type Request as ExpressRequest,
   type RequestHandler,
   type Response as ExpressResponse,
@@ -22,7 +21,7 @@ import type { Observability } from "../observability";
 import { outcomeOf, rootFieldOf, typeOf } from "../observability/labels";
 import type { OriginPolicy } from "./origins";
 import type { OperationPipeline } from "./pipeline";
-import { badRequestBody, BODY_NOT_JSON, INTERNAL_ERROR_BODY, verifyUtf8 } from "./request-body";
+import { badRequestBody, bodyErrors, verifyUtf8 } from "./request-body";
 import { atExpiry, type MemberSockets } from "./ws-limits";
 
 /** Where subscriptions are served over Server-Sent Events (graphql-sse). */
@@ -133,10 +132,6 @@ export function attachSse(opts: SseTransportOptions): SseTransport {
       const stream = req.context;
       const prepared = await pipeline.run(stream.payload, stream.ip, "sse");
       if ("errors" in prepared) return refused(stream, null, prepared.errors);
-      const operation = getOperationAST(prepared.document, stream.payload.operationName);
-      if (operation?.operation !== "subscription") {
-        return refused(stream, operation, [notASubscription(operation)]);
-      }
       const contextValue = opts.contextFor(stream.holder.id, stream.ip);
       return {
         schema: opts.schema,
@@ -327,7 +322,7 @@ export function attachSse(opts: SseTransportOptions): SseTransport {
       serve(req, res).catch(next);
     },
   );
-  web.use(STREAM_PATH, failures(config.bodyLimit, observability));
+  web.use(STREAM_PATH, bodyErrors(config.bodyLimit, observability.logger));
 
   return {
     handle(req, res) {
@@ -387,15 +382,6 @@ function wrongShape(body: unknown): string | null {
   return null;
 }
 
-/** The refusal of a query or mutation: this path streams subscriptions only. */
-function notASubscription(operation: OperationDefinitionNode | null | undefined): GraphQLError {
-  const what = operation ? `A ${operation.operation}` : "A document without one operation to run";
-  return new GraphQLError(
-    `${what} is not run at /graphql/stream, which streams subscriptions only: send it to /graphql.`,
-    { extensions: { code: "BAD_REQUEST" } },
-  );
-}
-
 /**
  * A refusal before the operation runs, as graphql-sse answers a document that does not
  * validate on an event stream: one `next` event with the errors, then `complete` (an
@@ -452,35 +438,4 @@ function isAsyncIterable(value: unknown): value is AsyncIterable<ExecutionResult
 function headerOf(req: IncomingMessage, key: string): string | undefined {
   const value = req.headers[key];
   return Array.isArray(value) ? value.join(", ") : value;
-}
-
-/**
- * The JSON answers for what fails on this path, as /graphql's: 413 for a body over
- * `bodyLimit`, 400 for JSON that does not parse, 415 for an unsupported encoding or charset,
- * and 500 (logged) for anything else.
- */
-function failures(bodyLimit: string, observability: Observability): ErrorRequestHandler {
-  return (err, _req, res, _next) => {
-    if (res.headersSent) {
-      observability.logger.error({ err }, "sse stream failed");
-      res.end();
-      return;
-    }
-    const status = Number((err as { status?: unknown }).status);
-    if (!(status >= 400 && status < 500)) {
-      observability.logger.error({ err }, "sse request failed");
-      res.status(500).json(INTERNAL_ERROR_BODY);
-      return;
-    }
-    const type = (err as { type?: string }).type;
-    const message =
-      status === 413
-        ? `The request body is larger than ${bodyLimit}.`
-        : type === "entity.parse.failed"
-          ? BODY_NOT_JSON
-          : (err as { expose?: boolean }).expose
-            ? String((err as Error).message)
-            : "Bad request.";
-    res.status(status).json(badRequestBody(message));
-  };
 }
