@@ -23,6 +23,11 @@ export const ErrorCode = {
   EMAIL_REQUIRED: "EMAIL_REQUIRED",
   /** A limit was reached; `extensions.retryAfter` says how many seconds to wait. */
   RATE_LIMITED: "RATE_LIMITED",
+  /**
+   * The server is shutting down and takes no new event stream (HTTP 503): reconnect, a load
+   * balancer sends the client to another instance.
+   */
+  SERVER_STOPPING: "SERVER_STOPPING",
   /** Anything unexpected; the message is masked in production. */
   INTERNAL_SERVER_ERROR: "INTERNAL_SERVER_ERROR",
 } as const;

@@ -40,12 +40,6 @@ export const SSE_CHANNELS = {
   closed: "invitations:sse:closed",
 } as const;
 
-/**
- * The code of a request refused while the server stops (503): the client opens its stream
- * again, on another instance or once this one is back.
- */
-export const SERVER_STOPPING = "SERVER_STOPPING";
-
 export interface SseTransportOptions {
   httpServer: Server;
   config: Config;
@@ -305,7 +299,7 @@ export function attachSse(opts: SseTransportOptions): SseTransport {
     (_req, res, next) => {
       if (!stopping) return next();
       res.setHeader("connection", "close");
-      res.status(503).json(errorBody(STOPPING_MESSAGE, SERVER_STOPPING));
+      res.status(503).json(errorBody(STOPPING_MESSAGE, ErrorCode.SERVER_STOPPING));
     },
     authenticate,
     express.json({ limit: config.bodyLimit, verify: verifyUtf8 }),
