@@ -1,6 +1,13 @@
 import { createClient as createSseClient, NetworkError } from "graphql-sse";
 import { createClient } from "graphql-ws/client";
-import { API_URL, NOTIFICATION_ADDED, WS_URL, type Notification } from "./api";
+import {
+  API_URL,
+  documentPayload,
+  isPersistedQueryNotFound,
+  NOTIFICATION_ADDED,
+  WS_URL,
+  type Notification,
+} from "./api";
 
 export type LiveStatus = "connecting" | "live" | "reconnecting" | "ended";
 
@@ -30,8 +37,14 @@ const FINAL_CLOSE_CODES = new Set([4403]);
 
 const SESSION_ENDED = "Your session has ended: log in again.";
 
-/** How one connection ended: for good (with what to say), or worth another attempt. */
-type End = { final: string } | { retry: true; overSse?: boolean };
+/**
+ * How one connection ended: for good (with what to say), worth another attempt, or refused
+ * because the server does not know the document's id (then sent as text).
+ */
+type End = { final: string } | { retry: true; overSse?: boolean } | { asText: true };
+
+/** The subscription as sent: by id (with the empty text the protocols require), or as text. */
+type Document = Awaited<ReturnType<typeof documentPayload>>;
 
 /** What a connection tells the loop in `startLive`. */
 interface Listener {
@@ -61,11 +74,15 @@ export function startLive(opts: LiveOptions): { stop(): void } {
    * through, and a failed reconnect (a server restarting) is no reason to leave them.
    */
   let wsWorked = false;
+  /** Once the server did not know the subscription's id: its text from then on. */
+  let asText = false;
 
   const connect = () => {
     if (stopped) return;
     opts.onStatus(attempt === 0 ? "connecting" : "reconnecting");
-    let dispose: () => void = () => undefined;
+    let closed = false;
+    let close: () => void = () => void (closed = true);
+    const dispose = () => close();
     const mine = () => current === dispose;
     const listener: Listener = {
       connected: () => {
@@ -84,6 +101,11 @@ export function startLive(opts: LiveOptions): { stop(): void } {
           opts.onStatus("ended", end.final);
           return;
         }
+        if ("asText" in end) {
+          asText = true;
+          connect();
+          return;
+        }
         if (end.overSse && !overSse && !wsWorked) {
           // The WebSocket never got through: SSE at once, not after a wait.
           overSse = true;
@@ -95,8 +117,13 @@ export function startLive(opts: LiveOptions): { stop(): void } {
       },
     };
     const variables = { after: opts.cursor() };
-    dispose = (overSse ? overEventStream : overWebSocket)(opts.token, variables, listener);
+    const open = overSse ? overEventStream : overWebSocket;
     current = dispose;
+    // The id is hashed once per page; by then this attempt may have been stopped or replaced.
+    void documentPayload(NOTIFICATION_ADDED, asText).then((document) => {
+      if (closed || stopped || !mine()) return;
+      close = open(opts.token, { ...document, variables }, listener);
+    });
   };
 
   connect();
@@ -112,7 +139,7 @@ export function startLive(opts: LiveOptions): { stop(): void } {
 /** One graphql-ws connection with the subscription; returns what closes it. */
 function overWebSocket(
   token: string,
-  variables: Record<string, unknown>,
+  request: Document & { variables: Record<string, unknown> },
   listener: Listener,
 ): () => void {
   let acknowledged = false;
@@ -128,22 +155,20 @@ function overWebSocket(
       },
     },
   });
-  client.subscribe<{ notificationAdded: Notification }>(
-    { query: NOTIFICATION_ADDED, variables },
-    {
-      next: (result) => {
-        const n = result.data?.notificationAdded;
-        if (n) listener.notification(n);
-      },
-      error: (err) => listener.ended(wsEnd(err, acknowledged)),
-      complete: () => listener.ended({ retry: true }),
+  client.subscribe<{ notificationAdded: Notification }>(request, {
+    next: (result) => {
+      const n = result.data?.notificationAdded;
+      if (n) listener.notification(n);
     },
-  );
+    error: (err) => listener.ended(wsEnd(err, acknowledged)),
+    complete: () => listener.ended({ retry: true }),
+  });
   return () => void client.dispose();
 }
 
 /** How a graphql-ws subscription's error ends it. */
 function wsEnd(err: unknown, acknowledged: boolean): End {
+  if (isPersistedQueryNotFound(err)) return { asText: true };
   // The server refused the operation itself (GraphQL errors): retrying repeats it.
   if (Array.isArray(err)) return { final: String(err[0]?.message ?? err) };
   const code = (err as { code?: unknown } | null)?.code;
@@ -157,7 +182,7 @@ function wsEnd(err: unknown, acknowledged: boolean): End {
 /** One graphql-sse stream (distinct connections mode) with the subscription. */
 function overEventStream(
   token: string,
-  variables: Record<string, unknown>,
+  request: Document & { variables: Record<string, unknown> },
   listener: Listener,
 ): () => void {
   const client = createSseClient({
@@ -168,12 +193,16 @@ function overEventStream(
   });
   let refused: End | null = null;
   const unsubscribe = client.subscribe<{ notificationAdded: Notification }>(
-    { query: NOTIFICATION_ADDED, variables },
+    request,
     {
       next: (result) => {
         // Errors come alone, before `complete`: a refused operation, or the token's end.
         const first = result.errors?.[0] as { message?: string; extensions?: { code?: unknown } };
         if (first) {
+          if (isPersistedQueryNotFound([first])) {
+            refused = { asText: true };
+            return;
+          }
           const unauthenticated = first.extensions?.code === "UNAUTHENTICATED";
           refused = { final: unauthenticated ? SESSION_ENDED : String(first.message) };
           return;
