@@ -214,6 +214,31 @@ async function decline(by: TestMember, id: string, message: string | null): Prom
 }
 
 describe("events over SSE", () => {
+  it("ends the subscription when its client goes away: later events go to no one", async () => {
+    const [a, b] = [await signUp(server), await signUp(server)];
+    const id = await inviteOk(server, a, b.id);
+    const gone = await sseSubscribe(server, a, INVITATION_DECLINED);
+    const freed = new Promise<void>((resolve) =>
+      server.events.on("disconnected", (e: { memberId: string; transport?: string }) => {
+        if (e.transport === "sse" && e.memberId === a.id) resolve();
+      }),
+    );
+    gone.close();
+    await freed;
+    const delivered = async () =>
+      (await server.observability.metrics.eventsDelivered.get()).values
+        .filter((v) => v.labels.operation === "invitationDeclined")
+        .reduce((sum, v) => sum + v.value, 0);
+    const before = await delivered();
+    // A stream that stays: once it has the event, the one that went away would have had it.
+    const stays = await sseSubscribe(server, a, INVITATION_DECLINED);
+    await decline(b, id, null);
+    expect(await stays.next()).toMatchObject({ invitation: { id } });
+    await new Promise((resolve) => setImmediate(resolve));
+    expect((await delivered()) - before).toBe(1);
+    expect(gone.events).toEqual([]);
+  });
+
   it("a decline reaches the sender at once, with its message, and no one else", async () => {
     const [a, b, c] = [await signUp(server), await signUp(server), await signUp(server)];
     const id = await inviteOk(server, a, b.id, "Hi there");

@@ -85,6 +85,8 @@ interface StreamState {
   /** The root field once the subscription listens (its metrics label). */
   field?: string;
   delivered: number;
+  /** The subscription's events once it listens: ended with the request, whatever else does. */
+  events?: AsyncGenerator<ExecutionResult, undefined>;
 }
 
 /** A stream's request body: GraphQL over HTTP's fields, and whatever else the client sent. */
@@ -156,7 +158,8 @@ export function attachSse(opts: SseTransportOptions): SseTransport {
           subscribed.publish({ server: opts.httpServer, memberId, field, document }),
         );
       }
-      return untilRevoked(result, stream.revoked);
+      stream.events = untilRevoked(result, stream.revoked);
+      return stream.events;
     },
     onNext: (_ctx, req, result) => {
       if (!result.errors?.length) {
@@ -244,6 +247,10 @@ export function attachSse(opts: SseTransportOptions): SseTransport {
         if (!res.writableEnded) res.end();
       }
     } finally {
+      // graphql-sse ends the operation when the client goes away; this is the guarantee.
+      await stream.events?.return(undefined).catch((err: unknown) => {
+        logger.warn({ err, reqId: stream.reqId }, "sse subscription did not end cleanly");
+      });
       cancelExpiry();
       cancelWatch();
       opts.memberSockets.release(holder.id);
@@ -388,37 +395,65 @@ function refusal(errors: readonly GraphQLError[]): OperationResult {
 }
 
 /**
- * The subscription's events until `revoked` resolves: then its last result (the token's
- * end), and the end of the stream. Not a generator: ending it must not wait for an event.
+ * The subscription's events until `revoked` resolves: then its last result (the token's end),
+ * and the end of the stream. Not a generator: ending it must not wait for an event. It has
+ * `throw` as well, because graphql-sse ends (`return()`) only what looks like a generator.
  */
 function untilRevoked(
   source: AsyncIterable<ExecutionResult>,
   revoked: Promise<ExecutionResult>,
-): AsyncIterableIterator<ExecutionResult> {
+): AsyncGenerator<ExecutionResult, undefined> {
   const events = source[Symbol.asyncIterator]();
   let done = false;
+  let last: ExecutionResult | null = null;
+  /** Wakes the `next()` waiting for an event when the stream is revoked. */
+  let wake: (() => void) | null = null;
+  // One reaction for the stream's whole life (racing each `next()` against `revoked` would
+  // add one per event, kept until the token expires).
+  void revoked.then((value) => {
+    last = value;
+    wake?.();
+  });
   const finish = async () => {
     if (done) return;
     done = true;
     await events.return?.();
   };
-  const last = revoked.then((value) => ({ done: false as const, value, last: true }));
-  return {
+  const ended = { done: true as const, value: undefined };
+  const iterator: AsyncGenerator<ExecutionResult, undefined> = {
     async next() {
-      if (done) return { done: true, value: undefined };
-      const step = await Promise.race([events.next(), last]);
-      if ("last" in step) await finish();
-      else if (step.done) done = true;
-      return step;
+      if (!done && last === null) {
+        const step = await new Promise<IteratorResult<ExecutionResult> | null>(
+          (resolve, reject) => {
+            wake = () => resolve(null);
+            events.next().then(resolve, reject);
+          },
+        );
+        wake = null;
+        if (step?.done) {
+          done = true;
+          return ended;
+        }
+        if (step && last === null) return step;
+      }
+      if (done || last === null) return ended;
+      const value: ExecutionResult = last;
+      await finish();
+      return { done: false, value };
     },
     async return() {
       await finish();
-      return { done: true, value: undefined };
+      return ended;
+    },
+    async throw(error: unknown) {
+      await finish();
+      throw error;
     },
     [Symbol.asyncIterator]() {
-      return this;
+      return iterator;
     },
   };
+  return iterator;
 }
 
 function secondsSince(start: number): number {
