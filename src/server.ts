@@ -132,7 +132,8 @@ export async function startServer(opts: StartOptions): Promise<RunningServer> {
           ws.closeAll(1001, "Server shutting down");
           // Streams end without `complete`: graphql-sse clients take it for a dropped
           // connection, reconnect and resume the same way.
-          sse.closeAll();
+          // New ones are refused from now on (503 SERVER_STOPPING): reconnect elsewhere.
+          await sse.dispose();
           await app.services.jobs.stop();
           await apollo.stop();
           await limiter.close();

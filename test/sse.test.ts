@@ -577,6 +577,70 @@ describe("persisted documents", () => {
     expect(streamErrors(unknown).map((e) => e.extensions?.code)).toEqual([
       "PERSISTED_QUERY_NOT_FOUND",
     ]);
+    // The id alone is enough, as over HTTP.
+    const alone = await streamOnce(server, { documentId: unknownId }, bearer(a));
+    expect(streamErrors(alone).map((e) => e.extensions?.code)).toEqual([
+      "PERSISTED_QUERY_NOT_FOUND",
+    ]);
+  });
+
+  it("with TRUSTED_DOCUMENTS=only, refuses a text (even one that does not parse) and serves ids", async () => {
+    const only = await startTestServer({
+      sqlitePath: server.sqlitePath,
+      env: { TRUSTED_DOCUMENTS: "only" },
+    });
+    try {
+      const member = await signUp(server);
+      for (const query of [NOTIFICATION_ADDED, "subscription { not a document"]) {
+        const text = await streamOnce(only, { query }, bearer(member));
+        expect(streamErrors(text).map((e) => e.extensions?.code)).toEqual([
+          "PERSISTED_QUERY_NOT_FOUND",
+        ]);
+      }
+      const manifest = JSON.parse(
+        readFileSync(join(__dirname, "../schema/trusted-documents.json"), "utf8"),
+      ) as Record<string, string>;
+      const [documentId] = Object.entries(manifest).find(([, text]) =>
+        /^\s*subscription NotificationAdded\b/.test(text),
+      )!;
+      const client = createClient({
+        url: only.streamUrl,
+        retryAttempts: 0,
+        headers: { authorization: `Bearer ${member.token}` },
+      });
+      cleanups.push(() => client.dispose());
+      const listening = new Promise<void>((resolve) =>
+        only.events.on("subscribed", (e: { memberId: string; transport?: string }) => {
+          if (e.transport === "sse" && e.memberId === member.id) resolve();
+        }),
+      );
+      const results = client.iterate({ query: "", documentId } as { query: string });
+      const first = results.next();
+      await listening;
+      // The invitation through the same server (without Redis, events stay in their process),
+      // by the example client's own Send document.
+      const other = await signUp(server);
+      const [sendId] = Object.entries(manifest).find(([, text]) =>
+        /^\s*mutation Send\b/.test(text),
+      )!;
+      const sent = await fetch(only.url, {
+        method: "POST",
+        headers: { "content-type": "application/json", ...bearer(other) },
+        body: JSON.stringify({
+          documentId: sendId,
+          variables: { input: { recipientId: member.id, message: "by id, only" } },
+        }),
+      });
+      const id = (
+        (await sent.json()) as { data: { sendInvitation: { invitation: { id: string } } } }
+      ).data.sendInvitation.invitation.id;
+      expect((await first).value).toMatchObject({
+        data: { notificationAdded: { kind: "INVITATION_RECEIVED", invitation: { id } } },
+      });
+      await results.return?.();
+    } finally {
+      await only.stop();
+    }
   });
 });
 

@@ -2,7 +2,7 @@ import type { IncomingMessage } from "node:http";
 import type { ApolloServerPlugin, GraphQLRequestListener } from "@apollo/server";
 import type { GraphQLError } from "graphql";
 import type { RequestLog } from "./http";
-import { annotate } from "../common/tracing";
+import { annotate, tracingOn } from "../common/tracing";
 import { outcomeOf, rootFieldOf, typeOf } from "./labels";
 import type { Logger } from "../common/logger";
 import type { Metrics } from "./metrics";
@@ -46,13 +46,16 @@ export function observabilityPlugin<C extends ObservedContext>(
           const outcome = outcomeOf(errors);
           metrics.operation(field, type, outcome, seconds);
           // On the request's span: which operation it ran (names only, never variables).
-          annotate({
-            "graphql.operation.type": type,
-            // The document's own name: a GraphQL name, so it cannot hold an address or a note.
-            "graphql.operation.name": operation?.name?.value ?? "",
-            "graphql.root_field": field,
-            "graphql.outcome": outcome,
-          });
+          if (tracingOn()) {
+            annotate({
+              "graphql.operation.type": type,
+              // The document's own name: the client's label, letters, digits and underscores
+              // only (no address or sentence fits in one); never the free-text operationName.
+              "graphql.operation.name": operation?.name?.value ?? "",
+              "graphql.root_field": field,
+              "graphql.outcome": outcome,
+            });
+          }
           if (req) {
             requests.setOperation(req, {
               operation: operationName ?? request.operationName ?? null,

@@ -173,7 +173,7 @@ export class WsObserver {
     op.name = operation?.name?.value ?? op.name;
     op.field = rootFieldOf(operation);
     op.type = typeOf(operation);
-    // The document's own name (a GraphQL name: no address or note fits in one).
+    // The document's own name: the client's label, letters, digits and underscores only.
     op.span?.updateName(`${op.type} ${operation?.name?.value ?? op.field}`);
     op.span?.setAttributes({
       "graphql.operation.type": op.type,

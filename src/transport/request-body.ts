@@ -70,7 +70,6 @@ export function verifyUtf8(_req: IncomingMessage, _res: unknown, body: Buffer): 
   }
 }
 
-/** A subscription sent over HTTP would run as a query with no event: refuse it (400). */
 /**
  * The refusal of a query or mutation sent to the event stream path, which streams
  * subscriptions only (before the logIn / signUp limits: a refused operation is no attempt).
@@ -83,6 +82,7 @@ export function notASubscriptionError(operation: string | undefined): GraphQLErr
   );
 }
 
+/** A subscription sent over HTTP would run as a query with no event: refuse it (400). */
 export function subscriptionOverHttpError(): GraphQLError {
   return new GraphQLError("Subscriptions run over WebSocket (graphql-ws) at this same path.", {
     extensions: { code: "BAD_REQUEST", http: { status: 400 } },
@@ -97,9 +97,9 @@ export function subscriptionOverHttpError(): GraphQLError {
 export function bodyErrors(bodyLimit: string, logger: Logger): ErrorRequestHandler {
   return (err, _req, res, _next) => {
     if (res.headersSent) {
-      // Failed mid-answer (an event stream): nothing else can be said.
+      // Failed mid-answer (an event stream): cut it, so the client does not take it for whole.
       logger.error({ err }, "response failed");
-      res.end();
+      res.destroy();
       return;
     }
     const status = Number((err as { status?: unknown }).status);

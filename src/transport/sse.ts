@@ -229,6 +229,8 @@ export function attachSse(opts: SseTransportOptions): SseTransport {
       }
       const end = () => res.end();
       open.add(end);
+      // Opened while the server began to stop: closeAll did not see it.
+      if (stopping) end();
       // A client that goes away ends graphql-sse's stream, and with it the subscription.
       res.once("close", () => {
         body.return(undefined).catch((err: unknown) => {
@@ -315,6 +317,11 @@ export function attachSse(opts: SseTransportOptions): SseTransport {
         res.status(415).json(badRequestBody(JSON_ONLY));
         return;
       }
+      // A document by id needs no text here either (graphql-sse wants a string: an empty one).
+      const body = req.body as Record<string, unknown> | null;
+      if (body && typeof body === "object" && body.query === undefined && namesDocument(body)) {
+        body.query = "";
+      }
       const wrong = wrongShape(req.body);
       if (wrong) {
         res.status(400).json(badRequestBody(wrong));
@@ -327,8 +334,10 @@ export function attachSse(opts: SseTransportOptions): SseTransport {
 
   return {
     handle(req, res) {
-      const path = (req.url ?? "").split("?", 1)[0];
-      if (path !== STREAM_PATH) return false;
+      // Every request passes here: a prefix test first, and no allocation for the others.
+      const url = req.url;
+      if (!url?.startsWith(STREAM_PATH)) return false;
+      if (url.length > STREAM_PATH.length && url[STREAM_PATH.length] !== "?") return false;
       observability.track(req, res, STREAM_PATH);
       web(req, res);
       return true;
@@ -367,6 +376,12 @@ function errorBody(message: string, code: string, limit?: number) {
  */
 function tokenEnded(): GraphQLError {
   return new GraphQLError(TOKEN_REFUSED, { extensions: { code: ErrorCode.UNAUTHENTICATED } });
+}
+
+/** Whether a body names its document by id (`documentId`, or Apollo's persisted query). */
+function namesDocument(body: Record<string, unknown>): boolean {
+  const extensions = body.extensions as { persistedQuery?: unknown } | null | undefined;
+  return body.documentId !== undefined || extensions?.persistedQuery !== undefined;
 }
 
 /** What is wrong with a body graphql-sse would refuse (uncoded), or null when it is fine. */
