@@ -16,6 +16,7 @@ import { createClient } from "graphql-ws";
 import WebSocket from "ws";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { statementShape } from "../src/common/tracing";
+import { scrub } from "../src/observability/tracing";
 import { createTestDatabase, startInstance, type Instance } from "./helpers/cluster";
 import { gql, inviteOk, ok, signUp, type TestMember } from "./helpers/http";
 
@@ -295,7 +296,102 @@ describe("tracing over OTLP/HTTP", () => {
     }
   });
 
-  it("records a document's literals as * and statements without values", async () => {
+  it("exports no text from refused documents, errors, comments or a free-text operation name", async () => {
+    const member = await signUp(instance);
+    const secret = () => `secret-${randomBytes(6).toString("hex")}`;
+    const [inSyntax, inValidation, inComment, inName, inResolver] = [
+      secret(),
+      secret(),
+      secret(),
+      secret(),
+      secret(),
+    ];
+    const traced = async (body: object) => {
+      const traceId = randomBytes(16).toString("hex");
+      await fetch(instance.url, {
+        method: "POST",
+        headers: {
+          "content-type": "application/json",
+          authorization: `Bearer ${member.token}`,
+          traceparent: `00-${traceId}-${randomBytes(8).toString("hex")}-01`,
+        },
+        body: JSON.stringify(body),
+      });
+      return traceId;
+    };
+    const traces = [
+      // graphql-js quotes the string it did not expect in a syntax error...
+      await traced({ query: `query Bad { members(search "${inSyntax}") { totalCount } }` }),
+      // ...and the literal of the wrong type in a validation error.
+      await traced({ query: `query V { members(first: "${inValidation}") { totalCount } }` }),
+      // A comment is not a literal: the instrumentation keeps it in graphql.source.
+      await traced({ query: `query C {\n  # ${inComment}\n  viewer { id }\n}` }),
+      // A resolver's error quotes the input it refuses.
+      await traced({
+        query: `mutation R($email: String!) { logIn(email: $email, password: "x") { token } }`,
+        variables: { email: `${inResolver}@example.com` },
+      }),
+    ];
+    // Over WebSocket, an operationName that matches no operation still executes.
+    const client = createClient({
+      url: instance.url.replace(/^http/, "ws"),
+      webSocketImpl: WebSocket,
+      connectionParams: { authorization: `Bearer ${member.token}` },
+    });
+    await new Promise<void>((resolve) =>
+      client.subscribe(
+        { query: "query Q { viewer { id } }", operationName: `call me ${inName}` },
+        { next: () => undefined, error: () => resolve(), complete: () => resolve() },
+      ),
+    );
+    await client.dispose();
+    await receiver.until((spans) =>
+      traces.every((t) => spans.some((s) => s.traceId === t && s.name === "POST /graphql")),
+    );
+    // graphql-ws refuses it before executing; its span ends with the refusal.
+    await receiver.until((spans) =>
+      spans.some((s) => s.name === "graphql-ws operation" && s.attributes["graphql.outcome"]),
+    );
+    const everything = receiver.bodies.join("\n");
+    for (const text of [inSyntax, inValidation, inComment, inName, inResolver]) {
+      expect(everything).not.toContain(text);
+    }
+    // What is kept: the exceptions' types, and the operation's name.
+    expect(everything).toContain("exception.type");
+    expect(receiver.spans.some((s) => s.traceId === traces[2] && s.name === "query C")).toBe(true);
+  });
+
+  it("puts a WebSocket operation's execution, resolvers and SQL inside its span", async () => {
+    const member = await signUp(instance);
+    const client = createClient({
+      url: instance.url.replace(/^http/, "ws"),
+      webSocketImpl: WebSocket,
+      connectionParams: { authorization: `Bearer ${member.token}` },
+    });
+    await new Promise<void>((resolve, reject) =>
+      client.subscribe(
+        { query: "query WsViewer { viewer { id name } }" },
+        { next: () => undefined, error: reject, complete: () => resolve() },
+      ),
+    );
+    await client.dispose();
+    const SERVER = 2;
+    await receiver.until((spans) =>
+      spans.some((s) => s.name === "query WsViewer" && s.kind === SERVER),
+    );
+    const operation = receiver.spans.find((s) => s.name === "query WsViewer" && s.kind === SERVER)!;
+    await receiver.until((spans) =>
+      spans.some((s) => s.name === "query WsViewer" && s.parentSpanId === operation.spanId),
+    );
+    const execution = receiver.spans.find(
+      (s) => s.name === "query WsViewer" && s.parentSpanId === operation.spanId,
+    )!;
+    expect(execution.traceId).toBe(operation.traceId);
+    const inTrace = receiver.spans.filter((s) => s.traceId === operation.traceId);
+    expect(inTrace.some((s) => s.attributes["db.system.name"] !== undefined)).toBe(true);
+  });
+
+  it("records no literal of a document, and no document text", async () => {
     const member: TestMember = await signUp(instance);
     const inline = `inline-${randomBytes(6).toString("hex")}`;
     const res = await gql(
@@ -307,8 +403,37 @@ describe("tracing over OTLP/HTTP", () => {
     ok(res);
     await receiver.until((spans) => spans.some((s) => s.name === "query Inline"));
     const span = receiver.spans.find((s) => s.name === "query Inline")!;
-    expect(String(span.attributes["graphql.source"])).toContain('search: "*"');
+    expect(span.attributes["graphql.operation.type"]).toBe("query");
+    expect(receiver.spans.every((s) => s.attributes["graphql.source"] === undefined)).toBe(true);
     expect(receiver.bodies.join("\n")).not.toContain(inline);
+  });
+});
+
+describe("scrub", () => {
+  it("keeps exception types only, drops status messages, the source, free-text names", () => {
+    const span = {
+      name: "graphql.execute",
+      attributes: {
+        "graphql.source": "query {\n  # a note\n  viewer { id }\n}",
+        "graphql.operation.name": 'Operation "call me maybe" not supported',
+      },
+      events: [
+        {
+          name: "exception",
+          time: [0, 0],
+          attributes: { "exception.type": "GraphQLError", "exception.message": "found String" },
+        },
+      ],
+      status: { code: 2, message: 'Syntax Error: found String "a note"' },
+      spanContext: () => ({ traceId: "t", spanId: "s", traceFlags: 1 }),
+    } as unknown as Parameters<typeof scrub>[0];
+    const out = scrub(span);
+    expect(out.attributes).toEqual({ "graphql.operation.name": "unknown" });
+    expect(out.events[0].attributes).toEqual({ "exception.type": "GraphQLError" });
+    expect(out.status).toEqual({ code: 2 });
+    // Read through: the context and the rest come from the SDK's span, left unchanged.
+    expect(out.spanContext().spanId).toBe("s");
+    expect(span.status.message).toContain("a note");
   });
 });
 

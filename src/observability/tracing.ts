@@ -50,7 +50,7 @@ export function startTracing(env: Record<string, string | undefined>): Tracing |
     .merge(detectResources({ detectors: [envDetector] }));
   const provider = new NodeTracerProvider({
     resource,
-    spanProcessors: [new BatchSpanProcessor(new OTLPTraceExporter())],
+    spanProcessors: [new BatchSpanProcessor(new Scrubbed(new OTLPTraceExporter()))],
   });
   // Trace context only: W3C baggage is arbitrary data from the client, and nothing here reads it.
   provider.register({ propagator: new W3CTraceContextPropagator() });
@@ -80,4 +80,63 @@ export function startTracing(env: Record<string, string | undefined>): Tracing |
       await provider.shutdown();
     },
   };
+}
+
+/** The SDK's exporter interface, as much of it as is used here. */
+type SpanExporter = import("@opentelemetry/sdk-trace-base").SpanExporter;
+type ReadableSpan = import("@opentelemetry/sdk-trace-base").ReadableSpan;
+
+/** A GraphQL name: what an operation's name may be. */
+const GRAPHQL_NAME = /^[_A-Za-z][_0-9A-Za-z]{0,99}$/;
+
+/** The only attribute of an exception event that is kept: its class or code. */
+const EXCEPTION_TYPE = "exception.type";
+
+/**
+ * The last word on what leaves the process. The graphql instrumentation records exceptions
+ * with their messages (graphql-js quotes the offending literal in a syntax or validation
+ * error: `found String "..."`; resolvers' errors quote input), keeps the words of comments in
+ * `graphql.source`, and names an execution by the client's free-text `operationName` when it
+ * matches no operation. Every span goes out with exception events reduced to their type, no
+ * status message, no `graphql.source`, and a name only if it is a GraphQL name.
+ */
+class Scrubbed implements SpanExporter {
+  constructor(private readonly inner: SpanExporter) {}
+
+  export(spans: ReadableSpan[], done: Parameters<SpanExporter["export"]>[1]): void {
+    this.inner.export(spans.map(scrub), done);
+  }
+
+  shutdown(): Promise<void> {
+    return this.inner.shutdown();
+  }
+
+  forceFlush(): Promise<void> {
+    return this.inner.forceFlush?.() ?? Promise.resolve();
+  }
+}
+
+/** `span` as it may leave: see `Scrubbed`. The SDK's span is read through, never changed. */
+export function scrub(span: ReadableSpan): ReadableSpan {
+  const attributes = { ...span.attributes };
+  // Rebuilt from the document's tokens, literals masked, but a comment's words kept (without
+  // their `#`, so they cannot be told apart): the operation's name and type say enough.
+  delete attributes["graphql.source"];
+  const name = attributes["graphql.operation.name"];
+  if (typeof name === "string" && name !== "" && !GRAPHQL_NAME.test(name)) {
+    attributes["graphql.operation.name"] = "unknown";
+  }
+  const events = span.events.map((event) => ({
+    ...event,
+    attributes:
+      event.attributes && EXCEPTION_TYPE in event.attributes
+        ? { [EXCEPTION_TYPE]: event.attributes[EXCEPTION_TYPE] }
+        : event.name === "exception"
+          ? {}
+          : event.attributes,
+  }));
+  const status = { code: span.status.code };
+  // The SDK's span stays as it is; the copy reads everything else (its context, times,
+  // resource) through it.
+  return Object.assign(Object.create(span) as ReadableSpan, { attributes, events, status });
 }

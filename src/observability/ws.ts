@@ -1,6 +1,8 @@
 import type { IncomingMessage } from "node:http";
 import {
+  execute,
   getOperationAST,
+  subscribe,
   type ExecutionArgs,
   type ExecutionResult,
   type GraphQLError,
@@ -9,12 +11,14 @@ import type { Disposable, ServerOptions, Context as WsContext } from "graphql-ws
 import { useServer, type Extra } from "graphql-ws/use/ws";
 import type { WebSocket, WebSocketServer } from "ws";
 import {
+  context,
   propagation,
   ROOT_CONTEXT,
   SpanKind,
   SpanStatusCode,
   type Context as TraceContext,
   type Span,
+  trace,
 } from "@opentelemetry/api";
 import type { Logger } from "../common/logger";
 import { tracer, tracingOn } from "../common/tracing";
@@ -95,6 +99,29 @@ export class WsObserver {
     return disposable;
   }
 
+  /** Each operation's span, by the execution arguments its subscribe hook returned. */
+  private readonly spans = new WeakMap<object, Span>();
+
+  /**
+   * graphql-ws's execute and subscribe, run inside the operation's span: the resolvers, SQL,
+   * transaction and publish of a query or mutation over WebSocket land in its trace. (The
+   * events of a subscription are executed later, as they come: traces of their own.)
+   */
+  private traced(options: Options): Pick<Options, "execute" | "subscribe"> {
+    const inSpanOf =
+      <R>(run: (args: ExecutionArgs) => R) =>
+      (args: ExecutionArgs): R => {
+        const span = this.spans.get(args);
+        return span
+          ? context.with(trace.setSpan(context.active(), span), () => run(args))
+          : run(args);
+      };
+    return {
+      execute: inSpanOf(options.execute ?? execute),
+      subscribe: inSpanOf(options.subscribe ?? subscribe),
+    };
+  }
+
   /** The options with each hook wrapped by its observer below. */
   private observe(options: Options): Options {
     return {
@@ -109,8 +136,12 @@ export class WsObserver {
         const op = newOperation(payload.operationName);
         if (tracingOn()) op.span = operationSpan(connection);
         connection.operations.set(opId, op);
-        return options.onSubscribe?.(ctx, opId, payload);
+        const answer = await options.onSubscribe?.(ctx, opId, payload);
+        // graphql-ws hands these same arguments to execute / subscribe: found there again.
+        if (op.span && answer && !Array.isArray(answer)) this.spans.set(answer, op.span);
+        return answer;
       },
+      ...(tracingOn() ? this.traced(options) : {}),
       onOperation: async (ctx, opId, payload, args, result) => {
         const answer = await options.onOperation?.(ctx, opId, payload, args, result);
         this.started(ctx, opId, args, answer ?? result);
