@@ -34,6 +34,14 @@ export function tracingOn(): boolean {
   return enabled;
 }
 
+/**
+ * Whether the work being done now is traced: tracing is on and the current span records (is
+ * sampled). A child span of an unsampled request would be dropped anyway: not made at all.
+ */
+export function tracingHere(): boolean {
+  return enabled && trace.getActiveSpan()?.isRecording() === true;
+}
+
 /** Set by the tracing start-up (observability/tracing.ts) once spans are exported, and on stop. */
 export function setTracingOn(on: boolean): void {
   enabled = on;
@@ -96,7 +104,7 @@ export async function inSpan<T>(
   work: (span: Span | null) => Promise<T>,
   kind: SpanKind = SpanKind.INTERNAL,
 ): Promise<T> {
-  if (!enabled) return work(null);
+  if (!tracingHere()) return work(null);
   return tracer().startActiveSpan(name, { kind, attributes }, async (span) => {
     try {
       return await work(span);

@@ -3,7 +3,7 @@ import { mkdirSync } from "node:fs";
 import { dirname } from "node:path";
 import { SpanKind, SpanStatusCode, type Span } from "@opentelemetry/api";
 import pg from "pg";
-import { statementOperation, statementShape, tracer, tracingOn } from "../common/tracing";
+import { statementOperation, statementShape, tracer, tracingHere } from "../common/tracing";
 import {
   DataSource,
   type AfterQueryEvent,
@@ -45,7 +45,7 @@ export class QueryCounter implements Logger, EntitySubscriberInterface {
 
   logQuery(query: string, parameters?: unknown[], runner?: QueryRunner): void {
     this.count++;
-    const traced = tracingOn();
+    const traced = tracingHere();
     if ((!this.onQuery && !traced) || !runner) return;
     let started = this.running.get(runner);
     if (!started) this.running.set(runner, (started = new Map()));

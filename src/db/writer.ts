@@ -1,6 +1,6 @@
 import { SpanKind, type Context } from "@opentelemetry/api";
 import type { DataSource, EntityManager } from "typeorm";
-import { currentContext, inSpan, tracer, tracingOn, withContext } from "../common/tracing";
+import { currentContext, inSpan, tracer, tracingHere, withContext } from "../common/tracing";
 import type { Signal } from "../common/pubsub";
 import type { Changes, VersionStore, Written } from "./changes";
 
@@ -86,7 +86,7 @@ export class Writer {
    * the signals it records are published after the commit.
    */
   async transaction<T>(work: Work<T>): Promise<T> {
-    if (!tracingOn()) return this.commit(work, false);
+    if (!tracingHere()) return this.commit(work, false);
     return inSpan("db.transaction", {}, () => this.commit(work, true));
   }
 

@@ -58,14 +58,13 @@ export function startTracing(env: Record<string, string | undefined>): Tracing |
     tracerProvider: provider,
     instrumentations: [
       new GraphQLInstrumentation({
-        // Literals in documents are replaced by "*" and variables never recorded: a note or
-        // a message written inline in a document does not reach a span.
+        // Literals in documents are replaced by "*" and variables never recorded (and the
+        // exporter drops the document's text altogether: see Scrubbed).
         allowValues: false,
-        // One span per resolver that does work; the default resolvers of plain properties
-        // would multiply the spans of every list by its size.
-        ignoreTrivialResolveSpans: true,
-        mergeItems: true,
-        depth: 3,
+        // Parse, validation and execution only: spans per resolver halved the throughput of
+        // traced requests in the bench (docs/performance.md), and the statements resolvers
+        // run are spans of their own.
+        ignoreResolveSpans: true,
       }),
     ],
   });
