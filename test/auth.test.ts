@@ -141,6 +141,34 @@ describe("signUp and logIn", () => {
   });
 });
 
+describe("who holds a token, from memory", () => {
+  it("a member's writes do not make their next request look them up again", async () => {
+    const [a, b] = [await signUp(server), await signUp(server)];
+    // Uncached (a response cache hit would run no statement at all).
+    const viewer = async (member: { token: string }) => {
+      const before = server.queryCount();
+      const res = await fetch(server.url, {
+        method: "POST",
+        headers: {
+          "content-type": "application/json",
+          "cache-control": "no-cache",
+          authorization: `Bearer ${member.token}`,
+        },
+        body: JSON.stringify({ query: "{ viewer { id } }" }),
+      });
+      expect(res.status).toBe(200);
+      return server.queryCount() - before;
+    };
+    await viewer(b);
+    const quiet = await viewer(b);
+    // The invitation changes b's reads (and their response cache version), not who b is.
+    const id = await inviteOk(server, a, b.id);
+    expect(await viewer(b)).toBe(quiet);
+    ok(await act(server, b, "declineInvitation", id));
+    expect(await viewer(b)).toBe(quiet);
+  });
+});
+
 describe("authentication is required", () => {
   const someId = randomUUID();
   // The core queries and mutations; signUp, logIn and viewer answer without a token.
