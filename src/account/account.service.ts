@@ -5,7 +5,7 @@ import { noBlockBetween } from "../blocks/visibility";
 import { unauthenticated } from "../common/errors";
 import { Topic } from "../common/pubsub";
 import type { ConnectionService } from "../connections/connection.service";
-import { Changes, written } from "../db/changes";
+import { Changes, existenceKey, written } from "../db/changes";
 import { lockMembers } from "../db/locks";
 import { execute, query, toDate, toDateOrNull } from "../db/sql";
 import type { Deps } from "../deps";
@@ -70,7 +70,8 @@ export class AccountService {
     if (!ok) throw unauthenticated(WRONG_PASSWORD);
     return this.deps.writer.transaction(async (em, signals) => {
       const related = await this.lock(em, viewerId);
-      let changes = Changes.directory(viewerId, ...related.all);
+      // Also the member's existence: their tokens are refused at once (auth/authenticate.ts).
+      let changes = Changes.directory(viewerId, existenceKey(viewerId), ...related.all);
       for (const other of related.connected) {
         // The stored mutual counts of other invitations, and whose reads the edge moved.
         changes = changes.and(await this.connections.disconnect(em, viewerId, other));

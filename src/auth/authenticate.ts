@@ -3,16 +3,10 @@ import { LRUCache } from "lru-cache";
 import { ErrorCode } from "../common/errors";
 import { Topic } from "../common/pubsub";
 import { eagerSubscribe } from "../common/subscribe";
-import type { Stamp } from "../db/changes";
+import { existenceKey, type Stamp } from "../db/changes";
 import type { Deps } from "../deps";
 import { Member } from "../members/member.entity";
 import { bearerToken, verifyTokenClaims, type TokenClaims } from "./token";
-
-/**
- * A member id no member has: its counter never moves, so its stamp is the epoch's and the
- * directory's alone.
- */
-const NO_MEMBER = "";
 
 /** What a token that names no member is told (bad, expired, its account deleted). */
 export const TOKEN_REFUSED = "The token is invalid or expired.";
@@ -28,16 +22,14 @@ export interface TokenHolder {
  * `connectionParams` into the member it names, and tells a socket when its member is gone.
  */
 export class Authenticator {
-  // Members found, each with the directory's version when found (the response cache's
-  // versions, db/changes.ts), to save a query on every request. A deletion declares the
-  // directory changed (the member leaves it), and the writer moves that version before the
-  // deletion answers (on every instance through Redis; another process on a SQLite file moves
-  // the epoch), so once it moved every member is looked up again: a deleted member's token is
-  // refused at once, everywhere. The directory, not the member's own version: that one moves
-  // with every write the member takes part in, and a lookup after each cost a quarter of the
-  // throughput of sends and declines; the directory moves only on sign-ups and deletions.
-  // Without versions (PostgreSQL without Redis), or while they cannot answer, every request
-  // looks the member up. Bounded, in case of a flood of valid tokens.
+  // Members found, each with the version of their existence when found (a key of the
+  // response cache's versions that only the account's deletion moves: db/changes.ts), to save
+  // a query on every request. The writer moves it before the deletion answers (on every
+  // instance through Redis; another process on a SQLite file moves the epoch), so a deleted
+  // member's token is refused at once, everywhere. Not the member's own version: that one
+  // moves with every write they take part in, and a lookup after each cost sends and declines
+  // a sixth statement. Without versions (PostgreSQL without Redis), or while they cannot
+  // answer, every request looks the member up. Bounded, in case of a flood of valid tokens.
   private readonly known = new LRUCache<string, Stamp>({ max: 100_000 });
   // Verified tokens, so a client's repeated requests skip the HMAC check and JSON parsing.
   // Bounded; an entry lives until the token's own expiry.
@@ -53,11 +45,11 @@ export class Authenticator {
     return { id: claims.memberId, expiresAt: claims.expiresAt };
   }
 
-  /** Whether the member exists; from memory while the directory's version has not moved. */
+  /** Whether the member exists; from memory while their existence's version has not moved. */
   async exists(id: string): Promise<boolean> {
     const versions = this.deps.writer.versions;
     // Read before the lookup: a deletion committed after it moves the version past this one.
-    const stamp = versions ? await versions.stamp(NO_MEMBER, true) : null;
+    const stamp = versions ? await versions.stamp(existenceKey(id), false) : null;
     if (stamp !== null && this.known.get(id) === stamp) return true;
     const found = await this.deps.reads.getRepository(Member).existsBy({ id });
     if (found && stamp !== null) this.known.set(id, stamp);

@@ -40,6 +40,15 @@ export class Changes {
   }
 }
 
+/**
+ * The version key of a member's existence: moved only by the deletion of their account, so
+ * that who holds a token can be remembered across the member's ordinary writes (their own
+ * key moves with each of those). No answer of the response cache reads it.
+ */
+export function existenceKey(memberId: string): string {
+  return `exists:${memberId}`;
+}
+
 /** A transaction's result with what it changed: the only thing a transaction may return. */
 export interface Written<T> {
   readonly result: T;
