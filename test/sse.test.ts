@@ -208,6 +208,29 @@ afterAll(async () => {
   await server?.stop();
 });
 
+/**
+ * Subscribes by a manifest document's id with graphql-sse's own client, which sends the
+ * request as given: the id beside an empty text. Resolves once the server listens, with the
+ * first result to come and the iterator.
+ */
+async function subscribeById(target: TestServer, member: TestMember, documentId: string) {
+  const client = createClient({
+    url: target.streamUrl,
+    retryAttempts: 0,
+    headers: { authorization: `Bearer ${member.token}` },
+  });
+  cleanups.push(() => client.dispose());
+  const listening = new Promise<void>((resolve) =>
+    target.events.on("subscribed", (e: { memberId: string; transport?: string }) => {
+      if (e.transport === "sse" && e.memberId === member.id) resolve();
+    }),
+  );
+  const results = client.iterate({ query: "", documentId } as { query: string });
+  const first = results.next();
+  await listening;
+  return { first, results };
+}
+
 async function decline(by: TestMember, id: string, message: string | null): Promise<void> {
   const data = ok(await gql(server, DECLINE, { id, message }, by.token));
   expect(data.declineInvitation).toMatchObject({ id, status: "DECLINED" });
@@ -551,21 +574,7 @@ describe("persisted documents", () => {
       /^\s*subscription OnInvitationDeclined\b/.test(text),
     )!;
     const id = await inviteOk(server, a, b.id);
-    const client = createClient({
-      url: server.streamUrl,
-      retryAttempts: 0,
-      headers: { authorization: `Bearer ${a.token}` },
-    });
-    cleanups.push(() => client.dispose());
-    const listening = new Promise<void>((resolve) =>
-      server.events.on("subscribed", (e: { memberId: string; transport?: string }) => {
-        if (e.transport === "sse" && e.memberId === a.id) resolve();
-      }),
-    );
-    // graphql-sse's client sends the request as given: the id beside an empty text.
-    const results = client.iterate({ query: "", documentId } as { query: string });
-    const first = results.next();
-    await listening;
+    const { first, results } = await subscribeById(server, a, documentId);
     await decline(b, id, "by id");
     expect((await first).value).toMatchObject({
       data: { invitationDeclined: { invitation: { id }, message: "by id" } },
@@ -603,20 +612,7 @@ describe("persisted documents", () => {
       const [documentId] = Object.entries(manifest).find(([, text]) =>
         /^\s*subscription NotificationAdded\b/.test(text),
       )!;
-      const client = createClient({
-        url: only.streamUrl,
-        retryAttempts: 0,
-        headers: { authorization: `Bearer ${member.token}` },
-      });
-      cleanups.push(() => client.dispose());
-      const listening = new Promise<void>((resolve) =>
-        only.events.on("subscribed", (e: { memberId: string; transport?: string }) => {
-          if (e.transport === "sse" && e.memberId === member.id) resolve();
-        }),
-      );
-      const results = client.iterate({ query: "", documentId } as { query: string });
-      const first = results.next();
-      await listening;
+      const { first, results } = await subscribeById(only, member, documentId);
       // The invitation through the same server (without Redis, events stay in their process),
       // by the example client's own Send document.
       const other = await signUp(server);

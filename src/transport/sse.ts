@@ -1,5 +1,5 @@
 import { channel } from "node:diagnostics_channel";
-import type { IncomingMessage, Server, ServerResponse } from "node:http";
+import type { IncomingMessage, ServerResponse } from "node:http";
 import express, {
   type Request as ExpressRequest,
   type RequestHandler,
@@ -9,20 +9,15 @@ import {
   getOperationAST,
   GraphQLError,
   type ExecutionResult,
-  type GraphQLSchema,
   type OperationDefinitionNode,
 } from "graphql";
 import { createHandler, type OperationResult } from "graphql-sse";
-import { TOKEN_REFUSED, type Authenticator, type TokenHolder } from "../auth/authenticate";
+import { TOKEN_REFUSED, type TokenHolder } from "../auth/authenticate";
 import { ErrorCode } from "../common/errors";
-import type { Config } from "../config";
-import type { Context } from "../context";
-import type { Observability } from "../observability";
 import { outcomeOf, rootFieldOf, typeOf } from "../observability/labels";
-import type { OriginPolicy } from "./origins";
-import type { OperationPipeline } from "./pipeline";
 import { badRequestBody, bodyErrors, verifyUtf8 } from "./request-body";
-import { atExpiry, type MemberSockets } from "./ws-limits";
+import type { SubscriptionTransportOptions } from "./ws";
+import { atExpiry } from "./ws-limits";
 
 /** Where subscriptions are served over Server-Sent Events (graphql-sse). */
 export const STREAM_PATH = "/graphql/stream";
@@ -40,22 +35,7 @@ export const SSE_CHANNELS = {
   closed: "invitations:sse:closed",
 } as const;
 
-export interface SseTransportOptions {
-  httpServer: Server;
-  config: Config;
-  schema: GraphQLSchema;
-  pipeline: OperationPipeline;
-  authenticator: Authenticator;
-  /** The context of an operation on a stream of `viewerId`, as for a WebSocket's. */
-  contextFor(viewerId: string, clientIp: string): Context;
-  /** The client's address as rate limits count it. */
-  clientIpOf(req: IncomingMessage): string;
-  /** Which browser pages may open a stream (the same origins as CORS for /graphql). */
-  origins: OriginPolicy;
-  observability: Observability;
-  /** The open connections of each member, held against `wsMaxConnectionsPerMember`. */
-  memberSockets: MemberSockets;
-}
+export type SseTransportOptions = SubscriptionTransportOptions;
 
 /** The SSE transport: a handler for the HTTP server's `before` list, and its shutdown. */
 export interface SseTransport {

@@ -38,22 +38,28 @@ type SocketState = {
   ip?: string;
 };
 
-export interface WsTransportOptions {
+/** What both subscription transports (graphql-ws here, graphql-sse in sse.ts) are built from. */
+export interface SubscriptionTransportOptions {
   httpServer: Server;
   config: Config;
   schema: GraphQLSchema;
   pipeline: OperationPipeline;
   authenticator: Authenticator;
-  /** The context of an operation on a socket of `viewerId`. */
+  /** The context of an operation of `viewerId` on a socket or a stream. */
   contextFor(viewerId: string, clientIp: string): Context;
   /** The client's address as rate limits count it. */
   clientIpOf(req: IncomingMessage): string;
-  /** Which browser pages may open a socket (the same origins as CORS). */
+  /** Which browser pages may open a socket or a stream (the same origins as CORS). */
   origins: OriginPolicy;
-  /** The per-member count of open connections, shared with the event streams (SSE). */
-  memberSockets: MemberSockets;
   observability: Observability;
+  /**
+   * The open connections of each member, held against `wsMaxConnectionsPerMember`: one count
+   * for sockets and streams together.
+   */
+  memberSockets: MemberSockets;
 }
+
+export type WsTransportOptions = SubscriptionTransportOptions;
 
 /** The WebSocket transport, attached to the HTTP server. */
 export interface WsTransport {
