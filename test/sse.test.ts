@@ -647,11 +647,9 @@ describe("connections per member (WS_MAX_CONNECTIONS_PER_MEMBER=2)", () => {
   });
   afterAll(() => small?.stop());
 
-  it("opens 2 streams and refuses the 3rd with 429 RATE_LIMITED, until one ends", async () => {
-    const [member, other] = [await signUp(small), await signUp(small)];
-    const first = await sseSubscribe(small, member, NOTIFICATION_ADDED);
-    await sseSubscribe(small, member, INVITATION_RECEIVED);
-    const third = await fetch(small.streamUrl, {
+  /** One more stream request of `member`, answered or refused (its response, unread). */
+  const openStream = (target: TestServer, member: TestMember) =>
+    fetch(target.streamUrl, {
       method: "POST",
       headers: {
         "content-type": "application/json",
@@ -660,6 +658,12 @@ describe("connections per member (WS_MAX_CONNECTIONS_PER_MEMBER=2)", () => {
       },
       body: JSON.stringify({ query: NOTIFICATION_ADDED }),
     });
+
+  it("opens 2 streams and refuses the 3rd with 429 RATE_LIMITED, until one ends", async () => {
+    const [member, other] = [await signUp(small), await signUp(small)];
+    const first = await sseSubscribe(small, member, NOTIFICATION_ADDED);
+    await sseSubscribe(small, member, INVITATION_RECEIVED);
+    const third = await openStream(small, member);
     expect(third.status).toBe(429);
     expect(await third.json()).toEqual({
       errors: [
@@ -688,15 +692,7 @@ describe("connections per member (WS_MAX_CONNECTIONS_PER_MEMBER=2)", () => {
     await subscribeWs(small, member.token, NOTIFICATION_ADDED);
     await sseSubscribe(small, member, NOTIFICATION_ADDED);
     // The limit is reached over both transports: neither opens a third connection.
-    const stream = await fetch(small.streamUrl, {
-      method: "POST",
-      headers: {
-        "content-type": "application/json",
-        accept: "text/event-stream",
-        ...bearer(member),
-      },
-      body: JSON.stringify({ query: NOTIFICATION_ADDED }),
-    });
+    const stream = await openStream(small, member);
     expect(stream.status).toBe(429);
     await stream.body?.cancel();
     expect(await connectRaw(small, { authorization: `Bearer ${member.token}` })).toBe(4429);
